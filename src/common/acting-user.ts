@@ -1,0 +1,16 @@
+import { WsException } from '@nestjs/websockets';
+import type { ChatSocket } from './chat-socket.js';
+
+/**
+ * A socket may act only as the user it was bound to by connect_user
+ * (contract, "Identity"). Throws the contract's refusal otherwise.
+ */
+export function assertActingUser(client: ChatSocket, claimedUserId: number, field: string): void {
+  const boundUserId = client.data.userId;
+  if (boundUserId === undefined) {
+    throw new WsException('this socket is not connected as a user yet: emit connect_user first');
+  }
+  if (boundUserId !== claimedUserId) {
+    throw new WsException(`${field} must be the user this socket is connected as (${boundUserId})`);
+  }
+}

@@ -1,0 +1,14 @@
+import type { Server, Socket } from 'socket.io';
+import type { ServerToClientEvents } from '../realtime/server-events.js';
+
+/** What the server remembers about a socket. */
+export interface ChatSocketData {
+  /** The user bound by connect_user; undefined until then. */
+  userId?: number;
+}
+
+export type ChatSocket = Socket<Record<string, never>, ServerToClientEvents, Record<string, never>, ChatSocketData>;
+export type ChatServer = Server<Record<string, never>, ServerToClientEvents, Record<string, never>, ChatSocketData>;
+
+/** Ack callbacks are optional; old clients rarely pass one. */
+export type Ack = ((payload: unknown) => void) | undefined;

@@ -1,0 +1,54 @@
+import { ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
+import { BaseWsExceptionFilter, WsException } from '@nestjs/websockets';
+import type { ChatSocket } from './chat-socket.js';
+
+export interface ExceptionPayload {
+  status: 'error';
+  message: string;
+  event: string;
+}
+
+/**
+ * Every failure of a socket handler, expected or not, becomes the contract's
+ * `exception` event on the calling socket only (and the ack, when given).
+ * Nothing escapes to the socket layer, so no input can crash the server.
+ */
+@Catch()
+export class LegacyExceptionFilter extends BaseWsExceptionFilter {
+  private readonly logger = new Logger('SocketErrors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ws = host.switchToWs();
+    const client = ws.getClient<ChatSocket>();
+    const args = host.getArgs();
+    // Args are [socket, data, ack?, pattern]; the ack is whichever is a function.
+    const ack = args.slice(1, -1).find((arg) => typeof arg === 'function') as
+      | ((payload: unknown) => void)
+      | undefined;
+    const payload: ExceptionPayload = {
+      status: 'error',
+      message: this.messageOf(exception),
+      event: String(ws.getPattern()),
+    };
+    try {
+      client.emit('exception', payload);
+      ack?.(payload);
+    } catch (error) {
+      this.logger.error(`could not report an error to socket ${client.id}: ${String(error)}`);
+    }
+  }
+
+  private messageOf(exception: unknown): string {
+    if (exception instanceof WsException) {
+      const error = exception.getError();
+      return typeof error === 'string' ? error : String((error as { message?: unknown }).message ?? 'invalid request');
+    }
+    if (exception instanceof HttpException) {
+      const response = exception.getResponse();
+      const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+      return Array.isArray(message) ? String(message[0]) : String(message ?? exception.message);
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return 'internal server error: the request was not carried out, please retry';
+  }
+}

@@ -1,0 +1,46 @@
+import { ConfigError, loadConfig } from './app-config.js';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(8887);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.dataDir).toBe('./data');
+    expect(config.runMigrations).toBe(true);
+    expect(config.adminToken).toBeUndefined();
+    expect(config.demoUsers).toBe(false);
+    expect(config.messageMaxLength).toBe(10_000);
+    expect(config.maxHttpBufferSize).toBe(5 * 1024 * 1024);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x@y/z' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ RUN_MIGRATIONS: 'maybe' }, 'RUN_MIGRATIONS'],
+    [{ MESSAGE_MAX_LENGTH: '0' }, 'MESSAGE_MAX_LENGTH'],
+    [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
+    [{ SOCKET_PATH: 'socket.io' }, 'SOCKET_PATH'],
+  ])('refuses %p naming the variable', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it('reads valid values', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      RUN_MIGRATIONS: 'false',
+      ADMIN_TOKEN: 'secret-token',
+      MESSAGE_MAX_LENGTH: '500',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
+      runMigrations: false,
+      adminToken: 'secret-token',
+      messageMaxLength: 500,
+    });
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * The server's whole configuration, read once from the environment and
+ * validated at start-up: an invalid value stops the server with a message that
+ * names the variable (see README "Configuration").
+ */
+export class AppConfig {
+  /** Port for HTTP and Socket.IO (the legacy base URL used 8887). */
+  port: number;
+  /** Postgres connection string; unset means the embedded PGlite database. */
+  databaseUrl?: string;
+  /** Where the embedded database keeps its files; `memory://` keeps nothing. */
+  dataDir: string;
+  /** Run pending migrations at start-up. */
+  runMigrations: boolean;
+  /** Bearer token of the admin API; unset turns the admin API off (404). */
+  adminToken?: string;
+  /** Create demo users 1, 2 and 3 when the users table is empty. */
+  demoUsers: boolean;
+  /** Longest accepted chat message, in Unicode code points. */
+  messageMaxLength: number;
+  /** Largest Socket.IO frame in bytes; a larger one closes only its socket. */
+  maxHttpBufferSize: number;
+  /** Socket.IO path. */
+  socketPath: string;
+  /** Allowed CORS origins for browsers (`*` for any). */
+  corsOrigin: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function readBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function readDatabaseUrl(env: Env): string | undefined {
+  const raw = env.DATABASE_URL?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL must be a URL like postgres://user:pass@host:5432/db');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got "${url.protocol}//"`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const config = new AppConfig();
+  config.port = readInt(env, 'PORT', 8887, 0, 65535);
+  config.databaseUrl = readDatabaseUrl(env);
+  config.dataDir = env.DATA_DIR?.trim() || './data';
+  config.runMigrations = readBool(env, 'RUN_MIGRATIONS', true);
+  const adminToken = env.ADMIN_TOKEN?.trim();
+  if (adminToken !== undefined && adminToken !== '' && adminToken.length < 8) {
+    throw new ConfigError('ADMIN_TOKEN must be at least 8 characters long (or unset to turn the admin API off)');
+  }
+  config.adminToken = adminToken || undefined;
+  config.demoUsers = readBool(env, 'DEMO_USERS', false);
+  config.messageMaxLength = readInt(env, 'MESSAGE_MAX_LENGTH', 10_000, 1, 1_000_000);
+  config.maxHttpBufferSize = readInt(env, 'MAX_HTTP_BUFFER_SIZE', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024);
+  config.socketPath = env.SOCKET_PATH?.trim() || '/socket.io';
+  if (!config.socketPath.startsWith('/')) {
+    throw new ConfigError(`SOCKET_PATH must start with "/", got "${config.socketPath}"`);
+  }
+  config.corsOrigin = env.CORS_ORIGIN?.trim() || '*';
+  return config;
+}

@@ -1,0 +1,40 @@
+import { UseFilters } from '@nestjs/common';
+import { Ack, ConnectedSocket, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { assertActingUser } from '../common/acting-user.js';
+import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
+import { LegacyBody } from '../common/legacy-body.decorator.js';
+import { LegacyExceptionFilter } from '../common/legacy-exception.filter.js';
+import { UserNotifier } from '../realtime/user-notifier.js';
+import { ConversationsService } from './conversations.service.js';
+import { ChatListingDto } from './dto/chat-listing.dto.js';
+import { DeleteChatDto } from './dto/delete-chat.dto.js';
+
+@WebSocketGateway()
+@UseFilters(LegacyExceptionFilter)
+export class ConversationsGateway {
+  constructor(
+    private readonly conversations: ConversationsService,
+    private readonly notifier: UserNotifier,
+  ) {}
+
+  @SubscribeMessage('chat_listing')
+  async chatListing(
+    @LegacyBody() dto: ChatListingDto,
+    @ConnectedSocket() client: ChatSocket,
+    @Ack() ack: AckFn,
+  ): Promise<void> {
+    assertActingUser(client, dto.userId, 'userId');
+    this.notifier.answer(client, ack, 'chat_message', await this.conversations.list(dto.userId));
+  }
+
+  @SubscribeMessage('delete_chat')
+  async deleteChat(
+    @LegacyBody() dto: DeleteChatDto,
+    @ConnectedSocket() client: ChatSocket,
+    @Ack() ack: AckFn,
+  ): Promise<void> {
+    assertActingUser(client, dto.senderId, 'senderId');
+    await this.conversations.clear(dto.senderId, dto.receiverId);
+    this.notifier.answer(client, ack, 'cleared_chat', { success_message: 'chat cleared successfully' });
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { PresenceModule } from '../presence/presence.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { ConversationsGateway } from './conversations.gateway.js';
+import { ConversationsService } from './conversations.service.js';
+
+@Module({
+  imports: [UsersModule, PresenceModule],
+  providers: [ConversationsGateway, ConversationsService],
+})
+export class ConversationsModule {}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { WsException } from '@nestjs/websockets';
+import { DataSource } from 'typeorm';
+import { PresenceService } from '../presence/presence.service.js';
+import { UsersService } from '../users/users.service.js';
+import { ConversationRecord, ConversationRow, toConversationRow } from './conversation-row.mapper.js';
+
+/**
+ * The user's visible conversations, newest first, with the other party's
+ * profile, the last message and the unread count, in one query.
+ */
+const LISTING_SQL = `
+SELECT c.id, c.sender_id, c.receiver_id, c.last_message_id, c.created, c.updated,
+       other.id AS other_id,
+       CASE WHEN c.user_low_id = $1 THEN c.cleared_by_high ELSE c.cleared_by_low END AS other_cleared,
+       other.name AS other_name, other.image AS other_image,
+       last.message AS last_message, last.message_type AS last_message_type, last.created AS last_message_created,
+       (SELECT count(*) FROM messages unread
+         WHERE unread.receiver_id = $1 AND unread.chat_constant_id = c.id
+           AND unread.read_status = 0 AND unread.deleted_id <> $1) AS unread_count
+FROM chat_constants c
+JOIN users other ON other.id = CASE WHEN c.user_low_id = $1 THEN c.user_high_id ELSE c.user_low_id END
+LEFT JOIN messages last ON last.id = c.last_message_id
+WHERE (c.user_low_id = $1 AND NOT c.cleared_by_low) OR (c.user_high_id = $1 AND NOT c.cleared_by_high)
+ORDER BY c.last_message_id DESC NULLS LAST, c.id DESC`;
+
+/**
+ * Clears the conversation for the requester ($1) only, in one statement:
+ * messages the other party ($2) already cleared are deleted for good, the rest
+ * are marked cleared by the requester, and the conversation leaves the
+ * requester's listing until a new message arrives.
+ */
+const CLEAR_SQL = `
+WITH conversation AS (
+  SELECT id FROM chat_constants
+  WHERE user_low_id = LEAST($1::integer, $2::integer) AND user_high_id = GREATEST($1::integer, $2::integer)
+),
+purged AS (
+  DELETE FROM messages m USING conversation
+  WHERE m.chat_constant_id = conversation.id AND m.deleted_id = $2
+),
+hidden AS (
+  UPDATE messages m SET deleted_id = $1 FROM conversation
+  WHERE m.chat_constant_id = conversation.id AND m.deleted_id = 0
+)
+UPDATE chat_constants c SET
+  cleared_by_low = c.cleared_by_low OR c.user_low_id = $1,
+  cleared_by_high = c.cleared_by_high OR c.user_high_id = $1
+FROM conversation WHERE c.id = conversation.id`;
+
+@Injectable()
+export class ConversationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+    private readonly presence: PresenceService,
+  ) {}
+
+  async list(userId: number): Promise<ConversationRow[]> {
+    const records: ConversationRecord[] = await this.dataSource.query(LISTING_SQL, [userId]);
+    const online = await this.presence.onlineUsers(records.map((r) => Number(r.other_id)));
+    return records.map((record) => toConversationRow(record, online.has(Number(record.other_id))));
+  }
+
+  async clear(requesterId: number, otherId: number): Promise<void> {
+    if (!(await this.users.findProfile(otherId))) throw new WsException(`user ${otherId} does not exist`);
+    await this.dataSource.query(CLEAR_SQL, [requesterId, otherId]);
+  }
+}

@@ -1,0 +1,7 @@
+import { IsLegacyId } from '../../common/legacy-id.js';
+
+/** chat_listing `{userId}` */
+export class ChatListingDto {
+  @IsLegacyId()
+  userId: number;
+}

@@ -1,0 +1,39 @@
+import { PGliteDriver } from 'typeorm-pglite';
+import type { DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { Conversation } from '../conversations/conversation.entity.js';
+import { Message } from '../messages/message.entity.js';
+import { Block } from '../moderation/block.entity.js';
+import { Report } from '../moderation/report.entity.js';
+import { User } from '../users/user.entity.js';
+import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSchema.js';
+
+export const ENTITIES = [User, Conversation, Message, Block, Report];
+// Listed by class, not by glob: globs and ES modules do not mix well in TypeORM.
+export const MIGRATIONS = [InitialSchema1764000000000];
+
+export function isEmbedded(config: Pick<AppConfig, 'databaseUrl'>): boolean {
+  return !config.databaseUrl;
+}
+
+/**
+ * One code path for both databases: a real Postgres through node-postgres when
+ * DATABASE_URL is set, otherwise PGlite (Postgres compiled to WASM) in-process.
+ */
+export function buildDataSourceOptions(
+  config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'runMigrations'>,
+): DataSourceOptions {
+  const common = {
+    type: 'postgres' as const,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: config.runMigrations,
+    synchronize: false,
+    logging: ['error' as const, 'warn' as const, 'migration' as const],
+  };
+  if (config.databaseUrl) {
+    return { ...common, url: config.databaseUrl, extra: { max: 10 } };
+  }
+  const dataDir = config.dataDir === 'memory://' ? undefined : config.dataDir;
+  return { ...common, driver: new PGliteDriver({ dataDir }).driver };
+}

@@ -1,0 +1,33 @@
+import { Module, OnApplicationShutdown } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { DataDirLock } from './data-dir-lock.js';
+import { buildDataSourceOptions, isEmbedded } from './data-source-options.js';
+
+/** Holds the embedded database's directory lock for the life of the app. */
+class EmbeddedLockHolder implements OnApplicationShutdown {
+  constructor(private readonly lock: DataDirLock | null) {}
+  onApplicationShutdown(): void {
+    this.lock?.release();
+  }
+}
+
+function createLock(config: AppConfig): DataDirLock | null {
+  if (!isEmbedded(config) || config.dataDir === 'memory://') return null;
+  const lock = new DataDirLock(config.dataDir);
+  lock.acquire();
+  return lock;
+}
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig, EmbeddedLockHolder],
+      extraProviders: [
+        { provide: EmbeddedLockHolder, inject: [AppConfig], useFactory: (c: AppConfig) => new EmbeddedLockHolder(createLock(c)) },
+      ],
+      useFactory: (config: AppConfig) => buildDataSourceOptions(config),
+    }),
+  ],
+})
+export class DatabaseModule {}

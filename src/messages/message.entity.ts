@@ -1,0 +1,53 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export enum MessageType {
+  Text = 0,
+  Image = 1,
+  Video = 2,
+}
+
+@Entity({ name: 'messages' })
+// History of a conversation, newest pages first.
+@Index('ix_messages_conversation_id', ['conversationId', 'id'])
+// Unread counts and read marking: only unread rows are indexed.
+@Index('ix_messages_unread_by_receiver', ['receiverId', 'conversationId'], {
+  where: 'read_status = 0',
+})
+export class Message {
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id: number;
+
+  @Column({ name: 'chat_constant_id', type: 'integer' })
+  conversationId: number;
+
+  @Column({ name: 'sender_id', type: 'integer' })
+  senderId: number;
+
+  @Column({ name: 'receiver_id', type: 'integer' })
+  receiverId: number;
+
+  /** Always 0: the legacy protocol has no group chats. */
+  @Column({ name: 'group_id', type: 'integer', default: 0 })
+  groupId: number;
+
+  @Column({ type: 'text' })
+  message: string;
+
+  @Column({ name: 'message_type', type: 'smallint' })
+  messageType: MessageType;
+
+  /** 0 unread, 1 read by the receiver. */
+  @Column({ name: 'read_status', type: 'smallint', default: 0 })
+  readStatus: number;
+
+  /** 0, or the one user who cleared this message (per-user deletion). */
+  @Column({ name: 'deleted_id', type: 'integer', default: 0 })
+  deletedId: number;
+
+  /** Unix seconds. */
+  @Column({ type: 'bigint' })
+  created: string;
+
+  @Column({ type: 'bigint' })
+  updated: string;
+}

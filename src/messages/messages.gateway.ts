@@ -1,0 +1,70 @@
+import { UseFilters } from '@nestjs/common';
+import { Ack, ConnectedSocket, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { assertActingUser } from '../common/acting-user.js';
+import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
+import { LegacyBody } from '../common/legacy-body.decorator.js';
+import { LegacyExceptionFilter } from '../common/legacy-exception.filter.js';
+import type { ReadStatusPayload } from '../realtime/server-events.js';
+import { UserNotifier } from '../realtime/user-notifier.js';
+import { GetMessagesDto } from './dto/get-messages.dto.js';
+import { ReadUnreadDto } from './dto/read-unread.dto.js';
+import { SendMessageDto } from './dto/send-message.dto.js';
+import { MessagesService } from './messages.service.js';
+
+@WebSocketGateway()
+@UseFilters(LegacyExceptionFilter)
+export class MessagesGateway {
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly notifier: UserNotifier,
+  ) {}
+
+  @SubscribeMessage('send_message')
+  async sendMessage(
+    @LegacyBody() dto: SendMessageDto,
+    @ConnectedSocket() client: ChatSocket,
+    @Ack() ack: AckFn,
+  ): Promise<void> {
+    assertActingUser(client, dto.senderId, 'senderId');
+    const result = await this.messages.send(dto.senderId, dto.receiverId, dto.messageType, dto.message);
+    if (!result.stored) {
+      this.notifier.answer(client, ack, 'new_message', { success_message: result.refusal });
+      return;
+    }
+    // The calling socket is one of the sender's: it gets the row through the room.
+    this.notifier.toUsers([dto.senderId, dto.receiverId], 'new_message', result.row);
+    this.notifier.acknowledge(ack, result.row);
+  }
+
+  @SubscribeMessage('get_message')
+  async getMessages(
+    @LegacyBody() dto: GetMessagesDto,
+    @ConnectedSocket() client: ChatSocket,
+    @Ack() ack: AckFn,
+  ): Promise<void> {
+    assertActingUser(client, dto.senderId, 'senderId');
+    const { rows, markedRead } = await this.messages.history(dto.senderId, dto.receiverId, dto.limit, dto.beforeId);
+    this.notifier.answer(client, ack, 'get_data_message', rows);
+    if (markedRead > 0) {
+      this.notifier.toUsers([dto.senderId, dto.receiverId], 'read_status', readStatus(dto.senderId, dto.receiverId));
+    }
+  }
+
+  @SubscribeMessage('read_unread')
+  async readUnread(
+    @LegacyBody() dto: ReadUnreadDto,
+    @ConnectedSocket() client: ChatSocket,
+    @Ack() ack: AckFn,
+  ): Promise<void> {
+    assertActingUser(client, dto.userId, 'userId');
+    await this.messages.markRead(dto.userId, dto.user2Id);
+    const payload = readStatus(dto.userId, dto.user2Id);
+    this.notifier.toUsers([dto.userId, dto.user2Id], 'read_status', payload);
+    this.notifier.toSocket(client, 'read_data_status', { read_status: 1 });
+    this.notifier.acknowledge(ack, payload);
+  }
+}
+
+function readStatus(readerId: number, otherId: number): ReadStatusPayload {
+  return { userId: readerId, user2Id: otherId, readStatus: 1 };
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ModerationModule } from '../moderation/moderation.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { MessagesGateway } from './messages.gateway.js';
+import { MessagesService } from './messages.service.js';
+
+@Module({
+  imports: [UsersModule, ModerationModule],
+  providers: [MessagesGateway, MessagesService],
+  exports: [MessagesService],
+})
+export class MessagesModule {}

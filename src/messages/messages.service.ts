@@ -1,0 +1,157 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { WsException } from '@nestjs/websockets';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { ModerationService } from '../moderation/moderation.service.js';
+import { Profile, UsersService } from '../users/users.service.js';
+import { messageLimits } from './dto/send-message.dto.js';
+import type { MessageType } from './message.entity.js';
+import { HistoryRow, MessageRecord, NewMessageRow, toHistoryRow, toNewMessageRow } from './message-row.mapper.js';
+
+export type SendResult = { stored: true; row: NewMessageRow } | { stored: false; refusal: string };
+
+export interface HistoryResult {
+  rows: HistoryRow[];
+  /** How many messages this request turned from unread to read. */
+  markedRead: number;
+}
+
+export function unixSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * Stores a message in one statement (so one round trip and atomic without a
+ * transaction): checks both users exist and neither blocks the other, upserts
+ * the conversation with the new last message id (which also makes it visible
+ * again to a user who had cleared it), inserts the message, and returns it with
+ * both profiles. No row back means a user is missing or a block stands.
+ */
+const SEND_MESSAGE_SQL = `
+WITH pair AS (
+  SELECT s.name AS sender_name, s.image AS sender_image, r.name AS receiver_name, r.image AS receiver_image
+  FROM users s JOIN users r ON r.id = $2
+  WHERE s.id = $1
+    AND NOT EXISTS (
+      SELECT 1 FROM blocks b
+      WHERE (b.blocker_id = $1 AND b.blocked_id = $2) OR (b.blocker_id = $2 AND b.blocked_id = $1))
+),
+new_message AS MATERIALIZED (
+  SELECT nextval('messages_id_seq')::integer AS id FROM pair
+),
+conversation AS (
+  INSERT INTO chat_constants (sender_id, receiver_id, user_low_id, user_high_id, last_message_id, created, updated)
+  SELECT $1, $2, LEAST($1::integer, $2::integer), GREATEST($1::integer, $2::integer), new_message.id, $5, $5
+  FROM new_message
+  ON CONFLICT (user_low_id, user_high_id) DO UPDATE SET
+    last_message_id = GREATEST(chat_constants.last_message_id, EXCLUDED.last_message_id),
+    updated = GREATEST(chat_constants.updated, EXCLUDED.updated),
+    cleared_by_low = false,
+    cleared_by_high = false
+  RETURNING id
+),
+inserted AS (
+  INSERT INTO messages (id, chat_constant_id, sender_id, receiver_id, message, message_type, created, updated)
+  SELECT new_message.id, conversation.id, $1, $2, $3, $4, $5, $5
+  FROM new_message, conversation
+  RETURNING *
+)
+SELECT inserted.*, pair.* FROM inserted, pair`;
+
+/**
+ * One page (or all) of the requester's visible history with the other user,
+ * marking the page's unread messages addressed to the requester as read, in
+ * one statement. LIMIT NULL means no limit.
+ */
+const HISTORY_SQL = `
+WITH page AS (
+  SELECT m.id FROM messages m
+  JOIN chat_constants c ON c.id = m.chat_constant_id
+  WHERE c.user_low_id = LEAST($1::integer, $2::integer) AND c.user_high_id = GREATEST($1::integer, $2::integer)
+    AND m.deleted_id <> $1 AND m.id < $4::bigint
+  ORDER BY m.id DESC
+  LIMIT $3
+),
+marked AS (
+  UPDATE messages m SET read_status = 1
+  FROM page
+  WHERE m.id = page.id AND m.receiver_id = $1 AND m.read_status = 0
+  RETURNING m.id
+)
+SELECT m.*, (marked.id IS NOT NULL) AS just_read
+FROM messages m
+JOIN page ON page.id = m.id
+LEFT JOIN marked ON marked.id = m.id
+ORDER BY m.id ASC`;
+
+@Injectable()
+export class MessagesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+    private readonly moderation: ModerationService,
+    config: AppConfig,
+  ) {
+    messageLimits.maxLength = config.messageMaxLength;
+  }
+
+  async send(senderId: number, receiverId: number, messageType: MessageType, text: string): Promise<SendResult> {
+    const rows: Array<MessageRecord & { sender_name: string; sender_image: string; receiver_name: string; receiver_image: string }> =
+      await this.dataSource.query(SEND_MESSAGE_SQL, [senderId, receiverId, text, messageType, unixSeconds()]);
+    if (rows.length === 1) {
+      const row = rows[0];
+      const sender = { id: senderId, name: row.sender_name, image: row.sender_image };
+      const receiver = { id: receiverId, name: row.receiver_name, image: row.receiver_image };
+      return { stored: true, row: toNewMessageRow(row, sender, receiver) };
+    }
+    await this.requireUsers(senderId, receiverId);
+    const refusal = await this.moderation.blockRefusal(senderId, receiverId);
+    if (refusal) return { stored: false, refusal };
+    // Neither missing nor blocked: a block was lifted between the two reads. Retry once.
+    return this.send(senderId, receiverId, messageType, text);
+  }
+
+  async history(requesterId: number, otherId: number, limit?: number, beforeId?: number): Promise<HistoryResult> {
+    const [requester, other] = await this.requireUsers(requesterId, otherId);
+    const records: Array<MessageRecord & { just_read: boolean }> = await this.dataSource.query(HISTORY_SQL, [
+      requesterId,
+      otherId,
+      limit ?? null,
+      beforeId ?? 2_147_483_647 + 1,
+    ]);
+    let markedRead = 0;
+    const rows = records.map((record) => {
+      if (record.just_read) {
+        markedRead++;
+        record.read_status = 1;
+      }
+      return toHistoryRow(record, requester, other);
+    });
+    return { rows, markedRead };
+  }
+
+  /** Marks every unread message from `senderId` to `readerId` as read; returns how many changed. */
+  async markRead(readerId: number, senderId: number): Promise<number> {
+    await this.requireUsers(readerId, senderId);
+    // Counted in a SELECT: node-postgres and PGlite report an UPDATE's row count differently.
+    const [{ count }]: Array<{ count: number }> = await this.dataSource.query(
+      `WITH changed AS (
+         UPDATE messages SET read_status = 1
+         WHERE receiver_id = $1 AND sender_id = $2 AND read_status = 0
+         RETURNING 1)
+       SELECT count(*)::integer AS count FROM changed`,
+      [readerId, senderId],
+    );
+    return Number(count);
+  }
+
+  /** Both profiles, or the contract's refusal naming the missing user. */
+  private async requireUsers(firstId: number, secondId: number): Promise<[Profile, Profile]> {
+    const profiles = await this.users.findProfiles([firstId, secondId]);
+    for (const id of [firstId, secondId]) {
+      if (!profiles.has(id)) throw new WsException(`user ${id} does not exist`);
+    }
+    return [profiles.get(firstId)!, profiles.get(secondId)!];
+  }
+}

@@ -1,0 +1,44 @@
+import { UseFilters } from '@nestjs/common';
+import { Ack, ConnectedSocket, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { assertActingUser } from '../common/acting-user.js';
+import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
+import { LegacyBody } from '../common/legacy-body.decorator.js';
+import { LegacyExceptionFilter } from '../common/legacy-exception.filter.js';
+import { UserNotifier } from '../realtime/user-notifier.js';
+import { BlockUserDto } from './dto/block-user.dto.js';
+import { ReportUserDto } from './dto/report-user.dto.js';
+import { ModerationService } from './moderation.service.js';
+
+@WebSocketGateway()
+@UseFilters(LegacyExceptionFilter)
+export class ModerationGateway {
+  constructor(
+    private readonly moderation: ModerationService,
+    private readonly notifier: UserNotifier,
+  ) {}
+
+  @SubscribeMessage('block_user')
+  async blockUser(
+    @LegacyBody() dto: BlockUserDto,
+    @ConnectedSocket() client: ChatSocket,
+    @Ack() ack: AckFn,
+  ): Promise<void> {
+    assertActingUser(client, dto.userId, 'userId');
+    await this.moderation.setBlock(dto.userId, dto.user2Id, dto.status);
+    // Status and userId go out as strings, as the legacy server sent them.
+    const payload = { block_data: String(dto.status), userId: String(dto.userId) };
+    this.notifier.toUsers([dto.userId, dto.user2Id], 'block_data', payload);
+    this.notifier.acknowledge(ack, payload);
+  }
+
+  @SubscribeMessage('report_user')
+  async reportUser(
+    @LegacyBody() dto: ReportUserDto,
+    @ConnectedSocket() client: ChatSocket,
+    @Ack() ack: AckFn,
+  ): Promise<void> {
+    assertActingUser(client, dto.userId, 'userId');
+    await this.moderation.report(dto.userId, dto.user2Id, dto.comment);
+    this.notifier.answer(client, ack, 'report_data', { success_message: 'Report Added Successfully' });
+  }
+}

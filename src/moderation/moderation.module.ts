@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { UsersModule } from '../users/users.module.js';
+import { ModerationGateway } from './moderation.gateway.js';
+import { ModerationService } from './moderation.service.js';
+
+@Module({
+  imports: [UsersModule],
+  providers: [ModerationGateway, ModerationService],
+  exports: [ModerationService],
+})
+export class ModerationModule {}

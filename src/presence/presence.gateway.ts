@@ -1,0 +1,48 @@
+import { Logger, UseFilters } from '@nestjs/common';
+import {
+  Ack,
+  ConnectedSocket,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import type { Ack as AckFn, ChatServer, ChatSocket } from '../common/chat-socket.js';
+import { LegacyBody } from '../common/legacy-body.decorator.js';
+import { LegacyExceptionFilter } from '../common/legacy-exception.filter.js';
+import { UserNotifier } from '../realtime/user-notifier.js';
+import { ConnectUserDto } from './dto/connect-user.dto.js';
+import { PresenceService } from './presence.service.js';
+
+@WebSocketGateway()
+@UseFilters(LegacyExceptionFilter)
+export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
+  private readonly logger = new Logger(PresenceGateway.name);
+
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly notifier: UserNotifier,
+  ) {}
+
+  afterInit(server: ChatServer): void {
+    this.notifier.attach(server);
+  }
+
+  handleDisconnect(client: ChatSocket): void {
+    // socket.io drops the socket from its user's room itself; nothing is stored.
+    if (client.data.userId !== undefined) this.logger.debug(`user ${client.data.userId} socket ${client.id} left`);
+  }
+
+  @SubscribeMessage('connect_user')
+  async connectUser(
+    @LegacyBody() dto: ConnectUserDto,
+    @ConnectedSocket() client: ChatSocket,
+    @Ack() ack: AckFn,
+  ): Promise<void> {
+    await this.presence.bind(client, dto.userId);
+    this.notifier.answer(client, ack, 'connect_listener', {
+      success_message: 'connected successfully',
+      userId: dto.userId,
+    });
+  }
+}

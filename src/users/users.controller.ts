@@ -1,0 +1,26 @@
+import { BadRequestException, Body, Controller, HttpCode, Param, Put, UseGuards, ValidationPipe } from '@nestjs/common';
+import { parseLegacyId } from '../common/legacy-id.js';
+import { AdminTokenGuard } from './admin-token.guard.js';
+import { UpsertUserDto } from './dto/upsert-user.dto.js';
+import { Profile, UsersService } from './users.service.js';
+
+/** How the apps' main API keeps chat profiles in step (contract, "HTTP beside the socket"). */
+@Controller('admin/users')
+@UseGuards(AdminTokenGuard)
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Put(':id')
+  @HttpCode(200)
+  async upsert(
+    @Param('id') rawId: string,
+    @Body(new ValidationPipe({ transform: true, whitelist: true })) body: UpsertUserDto,
+  ): Promise<Profile> {
+    const id = parseLegacyId(rawId);
+    if (id === undefined) {
+      throw new BadRequestException('id must be a whole number from 1 to 2147483647');
+    }
+    const { profile } = await this.users.upsertProfile(id, body.name, body.image ?? '');
+    return profile;
+  }
+}

@@ -1,0 +1,104 @@
+import { io as ioV4, type Socket as V4Socket } from 'socket.io-client';
+import ioV2 from 'socket.io-client-v2';
+
+export type ClientVersion = 'v4' | 'v2';
+export type Transport = 'websocket' | 'polling';
+
+/** The subset of a Socket.IO client the tests use; v2 and v4 clients both fit it. */
+export interface TestSocket {
+  id: string;
+  connected: boolean;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: string, listener?: (...args: any[]) => void): unknown;
+  emit(event: string, ...args: any[]): unknown;
+  close(): unknown;
+}
+
+export interface ConnectOptions {
+  version?: ClientVersion;
+  transport?: Transport;
+}
+
+const openSockets = new Set<TestSocket>();
+
+/** Opens a raw socket (not bound to a user) and waits until it is connected. */
+export async function connect(url: string, options: ConnectOptions = {}): Promise<TestSocket> {
+  const transports = [options.transport ?? 'websocket'];
+  const socket: TestSocket =
+    options.version === 'v2'
+      ? (ioV2(url, { transports, forceNew: true, reconnection: false }) as unknown as TestSocket)
+      : (ioV4(url, { transports, forceNew: true, reconnection: false }) as V4Socket as unknown as TestSocket);
+  openSockets.add(socket);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('socket did not connect within 5 s')), 5000);
+    socket.on('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.on('connect_error', (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+  return socket;
+}
+
+/** Opens a socket and binds it to `userId` with connect_user, waiting for connect_listener. */
+export async function connectAs(url: string, userId: number, options: ConnectOptions = {}): Promise<TestSocket> {
+  const socket = await connect(url, options);
+  const answer = waitFor(socket, 'connect_listener');
+  socket.emit('connect_user', { userId: String(userId) });
+  await answer;
+  return socket;
+}
+
+/** Resolves with the next payload of `event` on `socket`; rejects after `timeoutMs`. */
+export function waitFor<T = any>(socket: TestSocket, event: string, timeoutMs = 3000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const listener = (payload: T) => {
+      clearTimeout(timer);
+      socket.off(event, listener);
+      resolve(payload);
+    };
+    const timer = setTimeout(() => {
+      socket.off(event, listener);
+      reject(new Error(`no "${event}" within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on(event, listener);
+  });
+}
+
+/** Collects every payload of `event` on `socket` from now on. */
+export function collect<T = any>(socket: TestSocket, event: string): T[] {
+  const seen: T[] = [];
+  socket.on(event, (payload: T) => seen.push(payload));
+  return seen;
+}
+
+/** Emits with an acknowledgement callback and resolves with what the server acked. */
+export function emitWithAck<T = any>(socket: TestSocket, event: string, payload: unknown, timeoutMs = 3000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ack for "${event}" within ${timeoutMs} ms`)), timeoutMs);
+    socket.emit(event, payload, (answer: T) => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+  });
+}
+
+/** Waits `ms` and fails if `event` arrived on `socket` meanwhile. */
+export async function expectNoEvent(socket: TestSocket, event: string, ms = 300): Promise<void> {
+  const seen = collect(socket, event);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  if (seen.length > 0) throw new Error(`unexpected "${event}": ${JSON.stringify(seen[0])}`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Closes every socket the test opened. */
+export function closeAllSockets(): void {
+  for (const socket of openSockets) socket.close();
+  openSockets.clear();
+}
