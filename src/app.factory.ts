@@ -15,7 +15,10 @@ export interface CreateAppOptions {
  * Builds and starts the whole server (HTTP + Socket.IO on one port). Used by
  * main.ts and by the e2e tests, so tests run exactly what production runs.
  */
-export async function startApp(config: AppConfig, options: CreateAppOptions = {}): Promise<INestApplication> {
+export async function startApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: options.logger ?? ['log', 'warn', 'error'],
     abortOnError: false,

@@ -19,8 +19,12 @@ async function main(): Promise<void> {
   const app = await startApp(config);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const db = isEmbedded(config) ? `embedded PGlite in ${config.dataDir}` : 'Postgres at DATABASE_URL';
-  logger.log(`Chat server listening on port ${port} (Socket.IO path ${config.socketPath}), database: ${db}`);
+  const db = isEmbedded(config)
+    ? `embedded PGlite in ${config.dataDir}`
+    : 'Postgres at DATABASE_URL';
+  logger.log(
+    `Chat server listening on port ${port} (Socket.IO path ${config.socketPath}), database: ${db}`,
+  );
   if (config.adminToken) {
     logger.log(
       `Add a user: curl -X PUT http://localhost:${port}/admin/users/1 -H 'Authorization: Bearer <ADMIN_TOKEN>' ` +
@@ -35,6 +39,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  new Logger('Bootstrap').error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  new Logger('Bootstrap').error(
+    error instanceof Error ? (error.stack ?? error.message) : String(error),
+  );
   process.exit(1);
 });

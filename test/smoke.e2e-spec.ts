@@ -17,8 +17,17 @@ describe('smoke', () => {
     const alice = await connectAs(server.url, 1);
     const bob = await connectAs(server.url, 2, { version: 'v2', transport: 'polling' });
     const got = waitFor(bob, 'new_message');
-    alice.emit('send_message', JSON.stringify({ senderId: '1', receiverId: 2, messageType: '0', message: 'hi' }));
+    alice.emit(
+      'send_message',
+      JSON.stringify({ senderId: '1', receiverId: 2, messageType: '0', message: 'hi' }),
+    );
     const row = await got;
-    expect(row).toMatchObject({ senderId: 1, receiverId: 2, message: 'hi', senderName: 'Alice', recieverName: 'Bob' });
+    expect(row).toMatchObject({
+      senderId: 1,
+      receiverId: 2,
+      message: 'hi',
+      senderName: 'Alice',
+      recieverName: 'Bob',
+    });
   });
 });

@@ -7,8 +7,18 @@ export interface ChatSocketData {
   userId?: number;
 }
 
-export type ChatSocket = Socket<Record<string, never>, ServerToClientEvents, Record<string, never>, ChatSocketData>;
-export type ChatServer = Server<Record<string, never>, ServerToClientEvents, Record<string, never>, ChatSocketData>;
+export type ChatSocket = Socket<
+  Record<string, never>,
+  ServerToClientEvents,
+  Record<string, never>,
+  ChatSocketData
+>;
+export type ChatServer = Server<
+  Record<string, never>,
+  ServerToClientEvents,
+  Record<string, never>,
+  ChatSocketData
+>;
 
 /** Ack callbacks are optional; old clients rarely pass one. */
 export type Ack = ((payload: unknown) => void) | undefined;

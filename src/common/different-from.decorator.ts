@@ -1,7 +1,10 @@
 import { ValidateBy, ValidationOptions } from 'class-validator';
 
 /** Refuses an event that names the same user on both sides (contract, "Identity"). */
-export function IsDifferentFrom(otherField: string, options?: ValidationOptions): PropertyDecorator {
+export function IsDifferentFrom(
+  otherField: string,
+  options?: ValidationOptions,
+): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isDifferentFrom',

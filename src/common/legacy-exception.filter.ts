@@ -23,8 +23,7 @@ export class LegacyExceptionFilter extends BaseWsExceptionFilter {
     const args = host.getArgs();
     // Args are [socket, data, ack?, pattern]; the ack is whichever is a function.
     const ack = args.slice(1, -1).find((arg) => typeof arg === 'function') as
-      | ((payload: unknown) => void)
-      | undefined;
+      ((payload: unknown) => void) | undefined;
     const payload: ExceptionPayload = {
       status: 'error',
       message: this.messageOf(exception),
@@ -41,14 +40,19 @@ export class LegacyExceptionFilter extends BaseWsExceptionFilter {
   private messageOf(exception: unknown): string {
     if (exception instanceof WsException) {
       const error = exception.getError();
-      return typeof error === 'string' ? error : String((error as { message?: unknown }).message ?? 'invalid request');
+      return typeof error === 'string'
+        ? error
+        : String((error as { message?: unknown }).message ?? 'invalid request');
     }
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
-      const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+      const message =
+        typeof response === 'string' ? response : (response as { message?: unknown }).message;
       return Array.isArray(message) ? String(message[0]) : String(message ?? exception.message);
     }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    this.logger.error(
+      exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+    );
     return 'internal server error: the request was not carried out, please retry';
   }
 }

@@ -10,12 +10,28 @@ describe('parseLegacyId', () => {
     expect(parseLegacyId(input)).toBe(expected);
   });
 
-  it.each([0, '0', -1, '-1', '1e3', '12abc', 1.5, '1.5', '', ' 1', '2147483648', 2147483648, null, undefined, true, {}, [], NaN])(
-    'refuses %p',
-    (input) => {
-      expect(parseLegacyId(input)).toBeUndefined();
-    },
-  );
+  it.each([
+    0,
+    '0',
+    -1,
+    '-1',
+    '1e3',
+    '12abc',
+    1.5,
+    '1.5',
+    '',
+    ' 1',
+    '2147483648',
+    2147483648,
+    null,
+    undefined,
+    true,
+    {},
+    [],
+    NaN,
+  ])('refuses %p', (input) => {
+    expect(parseLegacyId(input)).toBeUndefined();
+  });
 });
 
 describe('parseLegacyFlag', () => {

@@ -22,7 +22,12 @@ export function parseLegacyId(value: unknown): number | undefined {
 
 /** Parses a small enumerated flag given as number or digit string (messageType, status). */
 export function parseLegacyFlag(value: unknown, allowed: readonly number[]): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d{1,3}$/.test(value)
+        ? Number(value)
+        : NaN;
   return allowed.includes(n) ? n : undefined;
 }
 
@@ -52,7 +57,10 @@ export function IsLegacyId(options?: ValidationOptions): PropertyDecorator {
 }
 
 /** A legacy enumerated flag (messageType, status): number or digit string among `allowed`. */
-export function IsLegacyFlag(allowed: readonly number[], options?: ValidationOptions): PropertyDecorator {
+export function IsLegacyFlag(
+  allowed: readonly number[],
+  options?: ValidationOptions,
+): PropertyDecorator {
   const transform = Transform(({ value }) => parseLegacyFlag(value, allowed) ?? value);
   const validate = ValidateBy(
     {
@@ -81,7 +89,11 @@ export function codePointLength(text: string): number {
 }
 
 /** A string of `min` to `max` Unicode code points. */
-export function IsTextOfLength(min: number, max: () => number, options?: ValidationOptions): PropertyDecorator {
+export function IsTextOfLength(
+  min: number,
+  max: () => number,
+  options?: ValidationOptions,
+): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isTextOfLength',

@@ -22,7 +22,10 @@ export class LegacyIoAdapter extends IoAdapter {
       allowEIO3: true,
       transports: ['polling', 'websocket'],
       maxHttpBufferSize: this.config.maxHttpBufferSize,
-      cors: { origin: this.config.corsOrigin === '*' ? true : this.config.corsOrigin.split(','), credentials: true },
+      cors: {
+        origin: this.config.corsOrigin === '*' ? true : this.config.corsOrigin.split(','),
+        credentials: true,
+      },
     } as ServerOptions);
   }
 }

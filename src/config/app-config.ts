@@ -58,7 +58,9 @@ function readDatabaseUrl(env: Env): string | undefined {
     throw new ConfigError('DATABASE_URL must be a URL like postgres://user:pass@host:5432/db');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got "${url.protocol}//"`);
+    throw new ConfigError(
+      `DATABASE_URL must start with postgres:// or postgresql://, got "${url.protocol}//"`,
+    );
   }
   return raw;
 }
@@ -71,12 +73,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.runMigrations = readBool(env, 'RUN_MIGRATIONS', true);
   const adminToken = env.ADMIN_TOKEN?.trim();
   if (adminToken !== undefined && adminToken !== '' && adminToken.length < 8) {
-    throw new ConfigError('ADMIN_TOKEN must be at least 8 characters long (or unset to turn the admin API off)');
+    throw new ConfigError(
+      'ADMIN_TOKEN must be at least 8 characters long (or unset to turn the admin API off)',
+    );
   }
   config.adminToken = adminToken || undefined;
   config.demoUsers = readBool(env, 'DEMO_USERS', false);
   config.messageMaxLength = readInt(env, 'MESSAGE_MAX_LENGTH', 10_000, 1, 1_000_000);
-  config.maxHttpBufferSize = readInt(env, 'MAX_HTTP_BUFFER_SIZE', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024);
+  config.maxHttpBufferSize = readInt(
+    env,
+    'MAX_HTTP_BUFFER_SIZE',
+    5 * 1024 * 1024,
+    1024,
+    100 * 1024 * 1024,
+  );
   config.socketPath = env.SOCKET_PATH?.trim() || '/socket.io';
   if (!config.socketPath.startsWith('/')) {
     throw new ConfigError(`SOCKET_PATH must start with "/", got "${config.socketPath}"`);

@@ -1,4 +1,5 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { User } from '../users/user.entity.js';
 
 /**
  * The legacy "chat constant": one row per unordered pair of users, created by
@@ -7,6 +8,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
  */
 @Entity({ name: 'chat_constants' })
 @Unique('uq_chat_constants_pair', ['userLowId', 'userHighId'])
+@Check('ck_chat_constants_ordered_pair', '"user_low_id" < "user_high_id"')
 @Index('ix_chat_constants_high_last', ['userHighId', 'lastMessageId'])
 @Index('ix_chat_constants_low_last', ['userLowId', 'lastMessageId'])
 export class Conversation {
@@ -14,16 +16,20 @@ export class Conversation {
   id: number;
 
   /** Sender of the first message (shown as `senderId` in chat_message rows). */
+  @ForeignKey(() => User, { name: 'chat_constants_sender_id_fkey' })
   @Column({ name: 'sender_id', type: 'integer' })
   senderId: number;
 
   /** Receiver of the first message (shown as `receiverId`). */
+  @ForeignKey(() => User, { name: 'chat_constants_receiver_id_fkey' })
   @Column({ name: 'receiver_id', type: 'integer' })
   receiverId: number;
 
+  @ForeignKey(() => User, { name: 'chat_constants_user_low_id_fkey' })
   @Column({ name: 'user_low_id', type: 'integer' })
   userLowId: number;
 
+  @ForeignKey(() => User, { name: 'chat_constants_user_high_id_fkey' })
   @Column({ name: 'user_high_id', type: 'integer' })
   userHighId: number;
 

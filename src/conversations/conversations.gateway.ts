@@ -35,6 +35,8 @@ export class ConversationsGateway {
   ): Promise<void> {
     assertActingUser(client, dto.senderId, 'senderId');
     await this.conversations.clear(dto.senderId, dto.receiverId);
-    this.notifier.answer(client, ack, 'cleared_chat', { success_message: 'chat cleared successfully' });
+    this.notifier.answer(client, ack, 'cleared_chat', {
+      success_message: 'chat cleared successfully',
+    });
   }
 }

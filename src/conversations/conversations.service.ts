@@ -4,7 +4,11 @@ import { WsException } from '@nestjs/websockets';
 import { DataSource } from 'typeorm';
 import { PresenceService } from '../presence/presence.service.js';
 import { UsersService } from '../users/users.service.js';
-import { ConversationRecord, ConversationRow, toConversationRow } from './conversation-row.mapper.js';
+import {
+  ConversationRecord,
+  ConversationRow,
+  toConversationRow,
+} from './conversation-row.mapper.js';
 
 /**
  * The user's visible conversations, newest first, with the other party's
@@ -64,7 +68,8 @@ export class ConversationsService {
   }
 
   async clear(requesterId: number, otherId: number): Promise<void> {
-    if (!(await this.users.findProfile(otherId))) throw new WsException(`user ${otherId} does not exist`);
+    if (!(await this.users.findProfile(otherId)))
+      throw new WsException(`user ${otherId} does not exist`);
     await this.dataSource.query(CLEAR_SQL, [requesterId, otherId]);
   }
 }

@@ -24,7 +24,11 @@ function createLock(config: AppConfig): DataDirLock | null {
     TypeOrmModule.forRootAsync({
       inject: [AppConfig, EmbeddedLockHolder],
       extraProviders: [
-        { provide: EmbeddedLockHolder, inject: [AppConfig], useFactory: (c: AppConfig) => new EmbeddedLockHolder(createLock(c)) },
+        {
+          provide: EmbeddedLockHolder,
+          inject: [AppConfig],
+          useFactory: (c: AppConfig) => new EmbeddedLockHolder(createLock(c)),
+        },
       ],
       useFactory: (config: AppConfig) => buildDataSourceOptions(config),
     }),

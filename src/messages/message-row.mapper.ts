@@ -62,7 +62,11 @@ function messageFields(record: MessageRecord): MessageFields {
   };
 }
 
-export function toNewMessageRow(record: MessageRecord, sender: Profile, receiver: Profile): NewMessageRow {
+export function toNewMessageRow(
+  record: MessageRecord,
+  sender: Profile,
+  receiver: Profile,
+): NewMessageRow {
   return {
     ...messageFields(record),
     senderName: sender.name,
@@ -72,7 +76,11 @@ export function toNewMessageRow(record: MessageRecord, sender: Profile, receiver
   };
 }
 
-export function toHistoryRow(record: MessageRecord, requester: Profile, other: Profile): HistoryRow {
+export function toHistoryRow(
+  record: MessageRecord,
+  requester: Profile,
+  other: Profile,
+): HistoryRow {
   return {
     ...messageFields(record),
     recieverName: other.name,

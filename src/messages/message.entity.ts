@@ -1,4 +1,6 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Conversation } from '../conversations/conversation.entity.js';
+import { User } from '../users/user.entity.js';
 
 export enum MessageType {
   Text = 0,
@@ -17,12 +19,15 @@ export class Message {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id: number;
 
+  @ForeignKey(() => Conversation, { name: 'messages_chat_constant_id_fkey' })
   @Column({ name: 'chat_constant_id', type: 'integer' })
   conversationId: number;
 
+  @ForeignKey(() => User, { name: 'messages_sender_id_fkey' })
   @Column({ name: 'sender_id', type: 'integer' })
   senderId: number;
 
+  @ForeignKey(() => User, { name: 'messages_receiver_id_fkey' })
   @Column({ name: 'receiver_id', type: 'integer' })
   receiverId: number;
 

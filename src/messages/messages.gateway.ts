@@ -26,7 +26,12 @@ export class MessagesGateway {
     @Ack() ack: AckFn,
   ): Promise<void> {
     assertActingUser(client, dto.senderId, 'senderId');
-    const result = await this.messages.send(dto.senderId, dto.receiverId, dto.messageType, dto.message);
+    const result = await this.messages.send(
+      dto.senderId,
+      dto.receiverId,
+      dto.messageType,
+      dto.message,
+    );
     if (!result.stored) {
       this.notifier.answer(client, ack, 'new_message', { success_message: result.refusal });
       return;
@@ -43,10 +48,19 @@ export class MessagesGateway {
     @Ack() ack: AckFn,
   ): Promise<void> {
     assertActingUser(client, dto.senderId, 'senderId');
-    const { rows, markedRead } = await this.messages.history(dto.senderId, dto.receiverId, dto.limit, dto.beforeId);
+    const { rows, markedRead } = await this.messages.history(
+      dto.senderId,
+      dto.receiverId,
+      dto.limit,
+      dto.beforeId,
+    );
     this.notifier.answer(client, ack, 'get_data_message', rows);
     if (markedRead > 0) {
-      this.notifier.toUsers([dto.senderId, dto.receiverId], 'read_status', readStatus(dto.senderId, dto.receiverId));
+      this.notifier.toUsers(
+        [dto.senderId, dto.receiverId],
+        'read_status',
+        readStatus(dto.senderId, dto.receiverId),
+      );
     }
   }
 

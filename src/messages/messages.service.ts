@@ -7,7 +7,13 @@ import { ModerationService } from '../moderation/moderation.service.js';
 import { Profile, UsersService } from '../users/users.service.js';
 import { messageLimits } from './dto/send-message.dto.js';
 import type { MessageType } from './message.entity.js';
-import { HistoryRow, MessageRecord, NewMessageRow, toHistoryRow, toNewMessageRow } from './message-row.mapper.js';
+import {
+  HistoryRow,
+  MessageRecord,
+  NewMessageRow,
+  toHistoryRow,
+  toNewMessageRow,
+} from './message-row.mapper.js';
 
 export type SendResult = { stored: true; row: NewMessageRow } | { stored: false; refusal: string };
 
@@ -96,9 +102,26 @@ export class MessagesService {
     messageLimits.maxLength = config.messageMaxLength;
   }
 
-  async send(senderId: number, receiverId: number, messageType: MessageType, text: string): Promise<SendResult> {
-    const rows: Array<MessageRecord & { sender_name: string; sender_image: string; receiver_name: string; receiver_image: string }> =
-      await this.dataSource.query(SEND_MESSAGE_SQL, [senderId, receiverId, text, messageType, unixSeconds()]);
+  async send(
+    senderId: number,
+    receiverId: number,
+    messageType: MessageType,
+    text: string,
+  ): Promise<SendResult> {
+    const rows: Array<
+      MessageRecord & {
+        sender_name: string;
+        sender_image: string;
+        receiver_name: string;
+        receiver_image: string;
+      }
+    > = await this.dataSource.query(SEND_MESSAGE_SQL, [
+      senderId,
+      receiverId,
+      text,
+      messageType,
+      unixSeconds(),
+    ]);
     if (rows.length === 1) {
       const row = rows[0];
       const sender = { id: senderId, name: row.sender_name, image: row.sender_image };
@@ -112,14 +135,17 @@ export class MessagesService {
     return this.send(senderId, receiverId, messageType, text);
   }
 
-  async history(requesterId: number, otherId: number, limit?: number, beforeId?: number): Promise<HistoryResult> {
+  async history(
+    requesterId: number,
+    otherId: number,
+    limit?: number,
+    beforeId?: number,
+  ): Promise<HistoryResult> {
     const [requester, other] = await this.requireUsers(requesterId, otherId);
-    const records: Array<MessageRecord & { just_read: boolean }> = await this.dataSource.query(HISTORY_SQL, [
-      requesterId,
-      otherId,
-      limit ?? null,
-      beforeId ?? 2_147_483_647 + 1,
-    ]);
+    const records: Array<MessageRecord & { just_read: boolean }> = await this.dataSource.query(
+      HISTORY_SQL,
+      [requesterId, otherId, limit ?? null, beforeId ?? 2_147_483_647 + 1],
+    );
     let markedRead = 0;
     const rows = records.map((record) => {
       if (record.just_read) {

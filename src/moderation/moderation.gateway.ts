@@ -39,6 +39,8 @@ export class ModerationGateway {
   ): Promise<void> {
     assertActingUser(client, dto.userId, 'userId');
     await this.moderation.report(dto.userId, dto.user2Id, dto.comment);
-    this.notifier.answer(client, ack, 'report_data', { success_message: 'Report Added Successfully' });
+    this.notifier.answer(client, ack, 'report_data', {
+      success_message: 'Report Added Successfully',
+    });
   }
 }

@@ -51,10 +51,13 @@ export class ModerationService {
   /** Every report is kept. */
   async report(reporterId: number, reportedId: number, comment?: string): Promise<void> {
     await this.requireUser(reportedId);
-    await this.dataSource.getRepository(Report).insert({ reporterId, reportedId, comment: comment ?? null });
+    await this.dataSource
+      .getRepository(Report)
+      .insert({ reporterId, reportedId, comment: comment ?? null });
   }
 
   private async requireUser(userId: number): Promise<void> {
-    if (!(await this.users.findProfile(userId))) throw new WsException(`user ${userId} does not exist`);
+    if (!(await this.users.findProfile(userId)))
+      throw new WsException(`user ${userId} does not exist`);
   }
 }

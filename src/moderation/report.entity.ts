@@ -1,4 +1,12 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { User } from '../users/user.entity.js';
 
 /** Every report is kept, so moderators see how often someone was reported. */
 @Entity({ name: 'reports' })
@@ -7,9 +15,11 @@ export class Report {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id: number;
 
+  @ForeignKey(() => User, { name: 'reports_reporter_id_fkey' })
   @Column({ name: 'reporter_id', type: 'integer' })
   reporterId: number;
 
+  @ForeignKey(() => User, { name: 'reports_reported_id_fkey' })
   @Column({ name: 'reported_id', type: 'integer' })
   reportedId: number;
 

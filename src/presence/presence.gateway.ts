@@ -30,7 +30,8 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
 
   handleDisconnect(client: ChatSocket): void {
     // socket.io drops the socket from its user's room itself; nothing is stored.
-    if (client.data.userId !== undefined) this.logger.debug(`user ${client.data.userId} socket ${client.id} left`);
+    if (client.data.userId !== undefined)
+      this.logger.debug(`user ${client.data.userId} socket ${client.id} left`);
   }
 
   @SubscribeMessage('connect_user')

@@ -19,7 +19,9 @@ export class PresenceService {
   async bind(client: ChatSocket, userId: number): Promise<void> {
     const bound = client.data.userId;
     if (bound !== undefined && bound !== userId) {
-      throw new WsException(`this socket is already connected as user ${bound}; open a new connection for user ${userId}`);
+      throw new WsException(
+        `this socket is already connected as user ${bound}; open a new connection for user ${userId}`,
+      );
     }
     if (!(await this.users.findProfile(userId))) {
       throw new WsException(`user ${userId} does not exist`);

@@ -21,19 +21,32 @@ export class UserNotifier {
   }
 
   /** Sends to every socket of each user (each socket once, even if it is in several rooms). */
-  toUsers<E extends ServerEventName>(userIds: number[], event: E, payload: ServerEventPayload<E>): void {
+  toUsers<E extends ServerEventName>(
+    userIds: number[],
+    event: E,
+    payload: ServerEventPayload<E>,
+  ): void {
     if (!this.server) throw new Error('UserNotifier used before the socket server started');
     const rooms = [...new Set(userIds)].map(userRoom);
     (this.server.to(rooms).emit as (e: string, p: unknown) => boolean)(event, payload);
   }
 
   /** Sends to one socket only. */
-  toSocket<E extends ServerEventName>(client: ChatSocket, event: E, payload: ServerEventPayload<E>): void {
+  toSocket<E extends ServerEventName>(
+    client: ChatSocket,
+    event: E,
+    payload: ServerEventPayload<E>,
+  ): void {
     (client.emit as (e: string, p: unknown) => boolean)(event, payload);
   }
 
   /** Answers the calling socket: the answer event, and the ack when the client gave one. */
-  answer<E extends ServerEventName>(client: ChatSocket, ack: Ack, event: E, payload: ServerEventPayload<E>): void {
+  answer<E extends ServerEventName>(
+    client: ChatSocket,
+    ack: Ack,
+    event: E,
+    payload: ServerEventPayload<E>,
+  ): void {
     this.toSocket(client, event, payload);
     ack?.(payload);
   }

@@ -1,10 +1,11 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 /**
  * A chat user. Ids are owned by the apps' main API, which keeps this table in
  * step through `PUT /admin/users/:id`, so the id is not generated here.
  */
 @Entity({ name: 'users' })
+@Check('users_id_check', '"id" > 0')
 export class User {
   @PrimaryColumn({ type: 'integer' })
   id: number;

@@ -1,4 +1,13 @@
-import { BadRequestException, Body, Controller, HttpCode, Param, Put, UseGuards, ValidationPipe } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  HttpCode,
+  Param,
+  Put,
+  UseGuards,
+  ValidationPipe,
+} from '@nestjs/common';
 import { parseLegacyId } from '../common/legacy-id.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { UpsertUserDto } from './dto/upsert-user.dto.js';

@@ -39,13 +39,18 @@ export class UsersService {
   }
 
   /** Creates or replaces a profile in one statement; returns whether it was new. */
-  async upsertProfile(id: number, name: string, image: string): Promise<{ profile: Profile; created: boolean }> {
-    const rows: Array<{ id: number; name: string; image: string; created: boolean }> = await this.dataSource.query(
-      `INSERT INTO users (id, name, image) VALUES ($1, $2, $3)
+  async upsertProfile(
+    id: number,
+    name: string,
+    image: string,
+  ): Promise<{ profile: Profile; created: boolean }> {
+    const rows: Array<{ id: number; name: string; image: string; created: boolean }> =
+      await this.dataSource.query(
+        `INSERT INTO users (id, name, image) VALUES ($1, $2, $3)
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, image = EXCLUDED.image, updated_at = now()
        RETURNING id, name, image, (xmax = 0) AS created`,
-      [id, name, image],
-    );
+        [id, name, image],
+      );
     const { created, ...profile } = rows[0];
     return { profile, created };
   }
@@ -54,7 +59,9 @@ export class UsersService {
   async createDemoUsersIfEmpty(): Promise<boolean> {
     if ((await this.users.count()) > 0) return false;
     for (const user of DEMO_USERS) await this.upsertProfile(user.id, user.name, user.image);
-    this.logger.log(`Created demo users: ${DEMO_USERS.map((u) => `${u.id} (${u.name})`).join(', ')}`);
+    this.logger.log(
+      `Created demo users: ${DEMO_USERS.map((u) => `${u.id} (${u.name})`).join(', ')}`,
+    );
     return true;
   }
 }

@@ -27,7 +27,11 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
   const socket: TestSocket =
     options.version === 'v2'
       ? (ioV2(url, { transports, forceNew: true, reconnection: false }) as unknown as TestSocket)
-      : (ioV4(url, { transports, forceNew: true, reconnection: false }) as V4Socket as unknown as TestSocket);
+      : (ioV4(url, {
+          transports,
+          forceNew: true,
+          reconnection: false,
+        }) as V4Socket as unknown as TestSocket);
   openSockets.add(socket);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('socket did not connect within 5 s')), 5000);
@@ -44,7 +48,11 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
 }
 
 /** Opens a socket and binds it to `userId` with connect_user, waiting for connect_listener. */
-export async function connectAs(url: string, userId: number, options: ConnectOptions = {}): Promise<TestSocket> {
+export async function connectAs(
+  url: string,
+  userId: number,
+  options: ConnectOptions = {},
+): Promise<TestSocket> {
   const socket = await connect(url, options);
   const answer = waitFor(socket, 'connect_listener');
   socket.emit('connect_user', { userId: String(userId) });
@@ -76,9 +84,17 @@ export function collect<T = any>(socket: TestSocket, event: string): T[] {
 }
 
 /** Emits with an acknowledgement callback and resolves with what the server acked. */
-export function emitWithAck<T = any>(socket: TestSocket, event: string, payload: unknown, timeoutMs = 3000): Promise<T> {
+export function emitWithAck<T = any>(
+  socket: TestSocket,
+  event: string,
+  payload: unknown,
+  timeoutMs = 3000,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ack for "${event}" within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no ack for "${event}" within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     socket.emit(event, payload, (answer: T) => {
       clearTimeout(timer);
       resolve(answer);

@@ -51,7 +51,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       }
     },
     async reset() {
-      await dataSource.query('TRUNCATE reports, blocks, messages, chat_constants, users RESTART IDENTITY CASCADE');
+      await dataSource.query(
+        'TRUNCATE reports, blocks, messages, chat_constants, users RESTART IDENTITY CASCADE',
+      );
     },
     query: (sql, params) => dataSource.query(sql, params),
     close: () => app.close(),

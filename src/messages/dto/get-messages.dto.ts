@@ -16,7 +16,9 @@ export class GetMessagesDto {
 
   /** Page size; without it the whole visible history (legacy behaviour). */
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : value))
+  @Transform(({ value }) =>
+    typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : value,
+  )
   @IsInt({ message: `limit must be a whole number from 1 to ${HISTORY_PAGE_MAX}` })
   @Min(1, { message: `limit must be a whole number from 1 to ${HISTORY_PAGE_MAX}` })
   @Max(HISTORY_PAGE_MAX, { message: `limit must be a whole number from 1 to ${HISTORY_PAGE_MAX}` })

@@ -1,0 +1,117 @@
+import { createServiceContext, ServiceContext } from '../../test/support/service-context.js';
+import { MessageType } from '../messages/message.entity.js';
+import { MessagesService } from '../messages/messages.service.js';
+import { ConversationsService } from './conversations.service.js';
+
+describe('ConversationsService', () => {
+  let context: ServiceContext;
+  let conversations: ConversationsService;
+  let messages: MessagesService;
+
+  beforeAll(async () => {
+    context = await createServiceContext();
+    conversations = context.get(ConversationsService);
+    messages = context.get(MessagesService);
+  });
+  afterAll(() => context.close());
+  beforeEach(() => context.reset(1, 2, 3));
+
+  async function send(from: number, to: number, text = 'hello', type = MessageType.Text) {
+    const result = await messages.send(from, to, type, text);
+    if (!result.stored) throw new Error(result.refusal);
+    return result.row;
+  }
+
+  describe('list', () => {
+    it('lists conversations newest first with the other party, last message and unread count', async () => {
+      await send(2, 1, 'from two');
+      const toThree = await send(1, 3, 'a');
+      const last = await send(3, 1, 'pic.png', MessageType.Image);
+      const rows = await conversations.list(1);
+      expect(rows.map((r) => r.user_id)).toEqual([3, 2]);
+      expect(rows[0]).toEqual({
+        id: toThree.chatConstantId,
+        senderId: 1,
+        receiverId: 3,
+        groupId: 0,
+        lastMessageId: last.id,
+        deletedId: 0,
+        created: expect.any(Number),
+        updated: last.created,
+        user_id: 3,
+        lastMessage: 'pic.png',
+        userName: 'User 3',
+        userImage: '',
+        created_at: last.created,
+        messageType: 1,
+        isOnline: 0,
+        unreadcount: 1,
+      });
+      expect(rows[1]).toMatchObject({ user_id: 2, unreadcount: 1, lastMessage: 'from two' });
+      expect((await conversations.list(3))[0]).toMatchObject({ user_id: 1, unreadcount: 1 });
+    });
+
+    it('returns [] for a user without conversations', async () => {
+      expect(await conversations.list(3)).toEqual([]);
+    });
+  });
+
+  describe('clear', () => {
+    it('hides the conversation and its messages from the requester only', async () => {
+      await send(1, 2, 'one');
+      await send(2, 1, 'two');
+      await conversations.clear(1, 2);
+      expect(await conversations.list(1)).toEqual([]);
+      expect((await messages.history(1, 2)).rows).toEqual([]);
+      const [otherView] = await conversations.list(2);
+      expect(otherView).toMatchObject({ user_id: 1, deletedId: 1, unreadcount: 1 });
+      expect((await messages.history(2, 1)).rows.map((r) => r.deletedId)).toEqual([1, 1]);
+    });
+
+    it('shows the conversation again on a new message, with only what came after', async () => {
+      await send(1, 2, 'old');
+      await conversations.clear(1, 2);
+      const fresh = await send(2, 1, 'new');
+      const [row] = await conversations.list(1);
+      expect(row).toMatchObject({
+        lastMessageId: fresh.id,
+        lastMessage: 'new',
+        unreadcount: 1,
+        deletedId: 0,
+      });
+      expect((await messages.history(1, 2)).rows.map((r) => r.message)).toEqual(['new']);
+    });
+
+    it('deletes for good what both users cleared, and keeps the rest', async () => {
+      await send(1, 2, 'both clear this');
+      await conversations.clear(1, 2);
+      await send(2, 1, 'only two clears this');
+      await conversations.clear(2, 1);
+      const stored = await context.dataSource.query(
+        'SELECT message, deleted_id FROM messages ORDER BY id',
+      );
+      expect(stored).toEqual([{ message: 'only two clears this', deleted_id: 2 }]);
+      expect(await conversations.list(2)).toEqual([]);
+      expect((await conversations.list(1)).map((r) => r.lastMessage)).toEqual([
+        'only two clears this',
+      ]);
+    });
+
+    it('does not count cleared messages as unread', async () => {
+      await send(2, 1, 'unread');
+      await conversations.clear(1, 2);
+      await send(3, 1, 'other');
+      expect((await conversations.list(1)).map((r) => r.unreadcount)).toEqual([1]);
+    });
+
+    it('is a no-op for a conversation that does not exist or is already cleared', async () => {
+      await conversations.clear(1, 3);
+      await send(1, 2);
+      await conversations.clear(1, 2);
+      await conversations.clear(1, 2);
+      const stored = await context.dataSource.query('SELECT deleted_id FROM messages');
+      expect(stored).toEqual([{ deleted_id: 1 }]);
+      expect(await context.dataSource.query('SELECT id FROM chat_constants')).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../config/app-config.js';
+import { DataDirLock } from './data-dir-lock.js';
+import { buildDataSourceOptions, isEmbedded } from './data-source-options.js';
+
+/**
+ * The data source of the TypeORM CLI (`npm run migration:*`, via ormconfig.ts):
+ * the same options as the server, from the same environment variables.
+ */
+const config = loadConfig();
+if (isEmbedded(config) && config.dataDir !== 'memory://') {
+  // PGlite allows one process per data directory: refuse while a server holds it.
+  const lock = new DataDirLock(config.dataDir);
+  lock.acquire();
+  process.on('exit', () => lock.release());
+}
+
+export default new DataSource(buildDataSourceOptions({ ...config, runMigrations: false }));
