@@ -1,4 +1,5 @@
-import { codePointLength, parseLegacyFlag, parseLegacyId } from './legacy-id.js';
+import { validateSync } from 'class-validator';
+import { codePointLength, IsTextOfLength, parseLegacyFlag, parseLegacyId } from './legacy-id.js';
 
 describe('parseLegacyId', () => {
   it.each([
@@ -48,5 +49,30 @@ describe('codePointLength', () => {
   it('counts code points, not UTF-16 units', () => {
     expect(codePointLength('héllo')).toBe(5);
     expect(codePointLength('😀😀')).toBe(2);
+  });
+});
+
+describe('IsTextOfLength', () => {
+  class Sample {
+    @IsTextOfLength(1, () => 3)
+    text: unknown;
+  }
+  const check = (text: unknown) => {
+    const sample = new Sample();
+    sample.text = text;
+    return validateSync(sample).flatMap((e) => Object.values(e.constraints ?? {}));
+  };
+
+  it('accepts 1 to max code points', () => {
+    expect(check('a')).toEqual([]);
+    expect(check('😀😀😀')).toEqual([]);
+  });
+
+  it('refuses empty, too long, non-strings and NUL, saying why', () => {
+    expect(check('')).toEqual(['text must not be empty']);
+    expect(check('abcd')).toEqual(['text must be at most 3 characters long']);
+    expect(check(5)).toEqual(['text must be a string']);
+    expect(check(undefined)).toEqual(['text is required']);
+    expect(check('a\u0000')[0]).toMatch(/NUL/);
   });
 });

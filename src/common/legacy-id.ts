@@ -99,7 +99,7 @@ export function IsTextOfLength(
       name: 'isTextOfLength',
       validator: {
         validate: (value: unknown) => {
-          if (typeof value !== 'string') return false;
+          if (typeof value !== 'string' || value.includes('\u0000')) return false;
           const length = codePointLength(value);
           return length >= min && length <= max();
         },
@@ -107,6 +107,9 @@ export function IsTextOfLength(
           const value = args?.value;
           if (value === undefined || value === null) return `${args?.property} is required`;
           if (typeof value !== 'string') return `${args?.property} must be a string`;
+          // Postgres text cannot hold NUL; refuse it instead of failing at the database.
+          if (value.includes('\u0000'))
+            return `${args?.property} must not contain the NUL character (\\u0000)`;
           return codePointLength(value) < min
             ? `${args?.property} must not be empty`
             : `${args?.property} must be at most ${max()} characters long`;

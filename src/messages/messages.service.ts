@@ -108,6 +108,20 @@ export class MessagesService {
     messageType: MessageType,
     text: string,
   ): Promise<SendResult> {
+    // A second attempt only when a block was lifted between the insert and the diagnosis.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const result = await this.trySend(senderId, receiverId, messageType, text);
+      if (result) return result;
+    }
+    throw new Error(`message from ${senderId} to ${receiverId} was neither stored nor refused`);
+  }
+
+  private async trySend(
+    senderId: number,
+    receiverId: number,
+    messageType: MessageType,
+    text: string,
+  ): Promise<SendResult | null> {
     const rows: Array<
       MessageRecord & {
         sender_name: string;
@@ -130,9 +144,7 @@ export class MessagesService {
     }
     await this.requireUsers(senderId, receiverId);
     const refusal = await this.moderation.blockRefusal(senderId, receiverId);
-    if (refusal) return { stored: false, refusal };
-    // Neither missing nor blocked: a block was lifted between the two reads. Retry once.
-    return this.send(senderId, receiverId, messageType, text);
+    return refusal ? { stored: false, refusal } : null;
   }
 
   async history(
