@@ -45,7 +45,7 @@ export function IsLegacyId(options?: ValidationOptions): PropertyDecorator {
         defaultMessage: (args) =>
           args?.value === undefined || args?.value === null
             ? `${args?.property} is required`
-            : `${args?.property} must be a user id: a whole number from 1 to ${MAX_ID}, as a number or a string of digits`,
+            : `${args?.property} must be an id: a whole number from 1 to ${MAX_ID}, as a number or a string of digits`,
       },
     },
     options,

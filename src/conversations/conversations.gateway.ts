@@ -1,16 +1,14 @@
-import { UseFilters } from '@nestjs/common';
-import { Ack, ConnectedSocket, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { Ack, ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
 import { assertActingUser } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
-import { LegacyExceptionFilter } from '../common/legacy-exception.filter.js';
+import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { ConversationsService } from './conversations.service.js';
 import { ChatListingDto } from './dto/chat-listing.dto.js';
 import { DeleteChatDto } from './dto/delete-chat.dto.js';
 
-@WebSocketGateway()
-@UseFilters(LegacyExceptionFilter)
+@LegacyGateway()
 export class ConversationsGateway {
   constructor(
     private readonly conversations: ConversationsService,

@@ -1,9 +1,8 @@
-import { UseFilters } from '@nestjs/common';
-import { Ack, ConnectedSocket, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { Ack, ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
 import { assertActingUser } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
-import { LegacyExceptionFilter } from '../common/legacy-exception.filter.js';
+import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
 import type { ReadStatusPayload } from '../realtime/server-events.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { GetMessagesDto } from './dto/get-messages.dto.js';
@@ -11,8 +10,7 @@ import { ReadUnreadDto } from './dto/read-unread.dto.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { MessagesService } from './messages.service.js';
 
-@WebSocketGateway()
-@UseFilters(LegacyExceptionFilter)
+@LegacyGateway()
 export class MessagesGateway {
   constructor(
     private readonly messages: MessagesService,

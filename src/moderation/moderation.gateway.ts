@@ -1,16 +1,14 @@
-import { UseFilters } from '@nestjs/common';
-import { Ack, ConnectedSocket, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { Ack, ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
 import { assertActingUser } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
-import { LegacyExceptionFilter } from '../common/legacy-exception.filter.js';
+import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { BlockUserDto } from './dto/block-user.dto.js';
 import { ReportUserDto } from './dto/report-user.dto.js';
 import { ModerationService } from './moderation.service.js';
 
-@WebSocketGateway()
-@UseFilters(LegacyExceptionFilter)
+@LegacyGateway()
 export class ModerationGateway {
   constructor(
     private readonly moderation: ModerationService,

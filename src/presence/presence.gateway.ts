@@ -1,21 +1,19 @@
-import { Logger, UseFilters } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import {
   Ack,
   ConnectedSocket,
   OnGatewayDisconnect,
   OnGatewayInit,
   SubscribeMessage,
-  WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Ack as AckFn, ChatServer, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
-import { LegacyExceptionFilter } from '../common/legacy-exception.filter.js';
+import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { ConnectUserDto } from './dto/connect-user.dto.js';
 import { PresenceService } from './presence.service.js';
 
-@WebSocketGateway()
-@UseFilters(LegacyExceptionFilter)
+@LegacyGateway()
 export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
   private readonly logger = new Logger(PresenceGateway.name);
 
