@@ -124,11 +124,11 @@ describe('conversations', () => {
     await server.createUser(CAROL, 'Carol', 'carol.jpg');
     await server.createUser(DAVE, 'Dave', '');
   });
-  afterEach(() => {
-    closeAllSockets();
+  afterEach(async () => {
+    await closeAllSockets();
   });
   afterAll(async () => {
-    closeAllSockets();
+    await closeAllSockets();
     await server.close();
   });
 

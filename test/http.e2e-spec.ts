@@ -84,11 +84,11 @@ describe('http', () => {
   beforeEach(async () => {
     await server.reset();
   });
-  afterEach(() => {
-    closeAllSockets();
+  afterEach(async () => {
+    await closeAllSockets();
   });
   afterAll(async () => {
-    closeAllSockets();
+    await closeAllSockets();
     await server.close();
   });
 

@@ -186,7 +186,7 @@ describe('identity', () => {
     server = await startTestServer();
   });
   afterAll(async () => {
-    closeAllSockets();
+    await closeAllSockets();
     await server.close();
   });
   beforeEach(async () => {
@@ -195,8 +195,8 @@ describe('identity', () => {
     await server.createUser(BOB, 'Bob', 'bob.png');
     await server.createUser(CAROL, 'Carol');
   });
-  afterEach(() => {
-    closeAllSockets();
+  afterEach(async () => {
+    await closeAllSockets();
   });
 
   /** Everything stored, to prove that a refused request changed nothing. */

@@ -251,7 +251,7 @@ describe('messages', () => {
     server = await startTestServer();
   });
   afterAll(async () => {
-    closeAllSockets();
+    await closeAllSockets();
     await server.close();
   });
   beforeEach(async () => {
@@ -260,8 +260,8 @@ describe('messages', () => {
     await server.createUser(BOB, 'Bob', null); // no image: must read as "" everywhere
     await server.createUser(CAROL, 'Carol', 'carol.jpg');
   });
-  afterEach(() => {
-    closeAllSockets();
+  afterEach(async () => {
+    await closeAllSockets();
   });
 
   async function storedMessages(): Promise<any[]> {

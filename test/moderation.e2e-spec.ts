@@ -123,11 +123,11 @@ describe('moderation', () => {
     await server.createUser(BOB, 'Bob', 'bob.png');
     await server.createUser(CAROL, 'Carol');
   });
-  afterEach(() => {
-    closeAllSockets();
+  afterEach(async () => {
+    await closeAllSockets();
   });
   afterAll(async () => {
-    closeAllSockets();
+    await closeAllSockets();
     await server.close();
   });
 

@@ -216,11 +216,11 @@ describe('robustness', () => {
     await server.createUser(BOB, 'Bob');
     await server.createUser(CAROL, 'Carol');
   });
-  afterEach(() => {
-    closeAllSockets();
+  afterEach(async () => {
+    await closeAllSockets();
   });
   afterAll(async () => {
-    closeAllSockets();
+    await closeAllSockets();
     await server.close();
   });
 
@@ -622,11 +622,11 @@ describe('transport limit (maxHttpBufferSize 100000)', () => {
     await server.createUser(BOB, 'Bob');
     await server.createUser(CAROL, 'Carol');
   });
-  afterEach(() => {
-    closeAllSockets();
+  afterEach(async () => {
+    await closeAllSockets();
   });
   afterAll(async () => {
-    closeAllSockets();
+    await closeAllSockets();
     await server.close();
   });
 

@@ -7,7 +7,7 @@ describe('smoke', () => {
     server = await startTestServer();
   });
   afterAll(async () => {
-    closeAllSockets();
+    await closeAllSockets();
     await server.close();
   });
 
