@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WsException } from '@nestjs/websockets';
 import { DataSource } from 'typeorm';
 import { PresenceService } from '../presence/presence.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -68,8 +67,7 @@ export class ConversationsService {
   }
 
   async clear(requesterId: number, otherId: number): Promise<void> {
-    if (!(await this.users.findProfile(otherId)))
-      throw new WsException(`user ${otherId} does not exist`);
+    await this.users.requireProfiles(otherId);
     await this.dataSource.query(CLEAR_SQL, [requesterId, otherId]);
   }
 }

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WsException } from '@nestjs/websockets';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { ModerationService } from '../moderation/moderation.service.js';
-import { Profile, UsersService } from '../users/users.service.js';
+import { UsersService } from '../users/users.service.js';
 import { messageLimits } from './dto/send-message.dto.js';
 import type { MessageType } from './message.entity.js';
 import {
@@ -142,7 +141,7 @@ export class MessagesService {
       const receiver = { id: receiverId, name: row.receiver_name, image: row.receiver_image };
       return { stored: true, row: toNewMessageRow(row, sender, receiver) };
     }
-    await this.requireUsers(senderId, receiverId);
+    await this.users.requireProfiles(senderId, receiverId);
     const refusal = await this.moderation.blockRefusal(senderId, receiverId);
     return refusal ? { stored: false, refusal } : null;
   }
@@ -153,7 +152,7 @@ export class MessagesService {
     limit?: number,
     beforeId?: number,
   ): Promise<HistoryResult> {
-    const [requester, other] = await this.requireUsers(requesterId, otherId);
+    const [requester, other] = await this.users.requireProfiles(requesterId, otherId);
     const records: Array<MessageRecord & { just_read: boolean }> = await this.dataSource.query(
       HISTORY_SQL,
       [requesterId, otherId, limit ?? null, beforeId ?? 2_147_483_647 + 1],
@@ -171,7 +170,7 @@ export class MessagesService {
 
   /** Marks every unread message from `senderId` to `readerId` as read; returns how many changed. */
   async markRead(readerId: number, senderId: number): Promise<number> {
-    await this.requireUsers(readerId, senderId);
+    await this.users.requireProfiles(readerId, senderId);
     // Counted in a SELECT: node-postgres and PGlite report an UPDATE's row count differently.
     const [{ count }]: Array<{ count: number }> = await this.dataSource.query(
       `WITH changed AS (
@@ -182,14 +181,5 @@ export class MessagesService {
       [readerId, senderId],
     );
     return Number(count);
-  }
-
-  /** Both profiles, or the contract's refusal naming the missing user. */
-  private async requireUsers(firstId: number, secondId: number): Promise<[Profile, Profile]> {
-    const profiles = await this.users.findProfiles([firstId, secondId]);
-    for (const id of [firstId, secondId]) {
-      if (!profiles.has(id)) throw new WsException(`user ${id} does not exist`);
-    }
-    return [profiles.get(firstId)!, profiles.get(secondId)!];
   }
 }

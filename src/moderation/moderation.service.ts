@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WsException } from '@nestjs/websockets';
 import { DataSource } from 'typeorm';
 import { UsersService } from '../users/users.service.js';
 import { Block } from './block.entity.js';
@@ -18,7 +17,7 @@ export class ModerationService {
 
   /** Blocks (status 1) or unblocks (0); both idempotent. */
   async setBlock(blockerId: number, blockedId: number, status: 0 | 1): Promise<void> {
-    await this.requireUser(blockedId);
+    await this.users.requireProfiles(blockedId);
     if (status === 1) {
       await this.dataSource
         .createQueryBuilder()
@@ -50,14 +49,9 @@ export class ModerationService {
 
   /** Every report is kept. */
   async report(reporterId: number, reportedId: number, comment?: string): Promise<void> {
-    await this.requireUser(reportedId);
+    await this.users.requireProfiles(reportedId);
     await this.dataSource
       .getRepository(Report)
       .insert({ reporterId, reportedId, comment: comment ?? null });
-  }
-
-  private async requireUser(userId: number): Promise<void> {
-    if (!(await this.users.findProfile(userId)))
-      throw new WsException(`user ${userId} does not exist`);
   }
 }

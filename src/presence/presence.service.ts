@@ -23,9 +23,7 @@ export class PresenceService {
         `this socket is already connected as user ${bound}; open a new connection for user ${userId}`,
       );
     }
-    if (!(await this.users.findProfile(userId))) {
-      throw new WsException(`user ${userId} does not exist`);
-    }
+    await this.users.requireProfiles(userId);
     this.notifier.bind(client, userId);
   }
 

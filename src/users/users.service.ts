@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { WsException } from '@nestjs/websockets';
 import { DataSource, In } from 'typeorm';
 import { User } from './user.entity.js';
 
@@ -25,10 +26,6 @@ export class UsersService {
     return this.dataSource.getRepository(User);
   }
 
-  async findProfile(id: number): Promise<Profile | null> {
-    return this.users.findOne({ where: { id }, select: { id: true, name: true, image: true } });
-  }
-
   /** Profiles of the given users, by id; missing users are absent from the map. */
   async findProfiles(ids: number[]): Promise<Map<number, Profile>> {
     const rows = await this.users.find({
@@ -36,6 +33,19 @@ export class UsersService {
       select: { id: true, name: true, image: true },
     });
     return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  /**
+   * The profiles of these users, in the order given; socket events that name
+   * an unknown user are refused with this error (contract, "HTTP beside the socket").
+   */
+  async requireProfiles(...ids: number[]): Promise<Profile[]> {
+    const profiles = await this.findProfiles(ids);
+    return ids.map((id) => {
+      const profile = profiles.get(id);
+      if (!profile) throw new WsException(`user ${id} does not exist`);
+      return profile;
+    });
   }
 
   /** Creates or replaces a profile in one statement; returns whether it was new. */
