@@ -1,6 +1,20 @@
 // chat_listing and delete_chat, written from /work/shared/PROTOCOL.md and the legacy API doc.
 import {
-  closeAllSockets,
+  chatListing,
+  count,
+  eventually,
+  expectIntegerFields,
+  expectStringFields,
+  getMessages,
+  nowCeil,
+  nowFloor,
+  request,
+  sendMessage,
+  snapshot,
+  text,
+  type Table,
+} from './support/protocol.js';
+import {
   collect,
   connectAs,
   emitWithAck,
@@ -9,7 +23,7 @@ import {
   waitFor,
   type TestSocket,
 } from './support/sockets.js';
-import { startTestServer, TestServer } from './support/test-server.js';
+import { useTestServer } from './support/suite.js';
 
 const ALICE = 1;
 const BOB = 2;
@@ -17,130 +31,54 @@ const CAROL = 3;
 const DAVE = 4;
 
 const CLEARED = { success_message: 'chat cleared successfully' };
-
-/** Unix seconds, rounded down (lower bound of a server timestamp taken after this call). */
-const nowFloor = () => Math.floor(Date.now() / 1000);
-/** Unix seconds, rounded up (upper bound of a server timestamp taken before this call). */
-const nowCeil = () => Math.ceil(Date.now() / 1000);
-
-/** Resolves with the first payload of `event` on `socket` that satisfies `match`. */
-function waitForMatch<T = any>(
-  socket: TestSocket,
-  event: string,
-  match: (payload: T) => boolean,
-  timeoutMs = 3000,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const listener = (payload: T) => {
-      if (!match(payload)) return;
-      clearTimeout(timer);
-      socket.off(event, listener);
-      resolve(payload);
-    };
-    const timer = setTimeout(() => {
-      socket.off(event, listener);
-      reject(new Error(`no matching "${event}" within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.on(event, listener);
-  });
-}
-
-/** Polls `check` until it stops throwing, or rethrows its last error after `timeoutMs`. */
-async function eventually(check: () => Promise<void>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(50);
-    }
-  }
-}
+/** The tables delete_chat may change. */
+const CONVERSATION_TABLES: Table[] = ['chat_constants', 'messages'];
 
 /** Sends a message and resolves with the stored row as echoed to the sending socket. */
-async function send(
+function send(
   socket: TestSocket,
   senderId: number,
   receiverId: number,
   message: string,
   messageType = 0,
 ): Promise<any> {
-  const echoed = waitForMatch(
+  return sendMessage(
     socket,
-    'new_message',
+    text(senderId, receiverId, message, String(messageType)),
     (row: any) => row && row.senderId === senderId && row.message === message,
   );
-  socket.emit('send_message', {
-    senderId: String(senderId),
-    receiverId: String(receiverId),
-    messageType: String(messageType),
-    message,
-  });
-  return echoed;
 }
 
-async function listing(socket: TestSocket, userId: number): Promise<any[]> {
-  const answer = waitFor<any[]>(socket, 'chat_message');
-  socket.emit('chat_listing', { userId: String(userId) });
-  return answer;
-}
+const history = (socket: TestSocket, senderId: number, receiverId: number) =>
+  getMessages(socket, { senderId: String(senderId), receiverId: String(receiverId) });
 
-async function history(socket: TestSocket, senderId: number, receiverId: number): Promise<any[]> {
-  const answer = waitFor<any[]>(socket, 'get_data_message');
-  socket.emit('get_message', { senderId: String(senderId), receiverId: String(receiverId) });
-  return answer;
-}
-
-async function clearChat(socket: TestSocket, senderId: number, receiverId: number): Promise<any> {
-  const answer = waitFor(socket, 'cleared_chat');
-  socket.emit('delete_chat', { senderId: String(senderId), receiverId: String(receiverId) });
-  return answer;
-}
+const clearChat = (socket: TestSocket, senderId: number, receiverId: number) =>
+  request(socket, 'delete_chat', { senderId: String(senderId), receiverId: String(receiverId) });
 
 describe('conversations', () => {
-  let server: TestServer;
-
-  /** Every stored row of the conversation tables, for "changes nothing" checks. */
-  async function snapshot(): Promise<string> {
-    const constants = await server.query('SELECT * FROM chat_constants ORDER BY id');
-    const messages = await server.query('SELECT * FROM messages ORDER BY id');
-    return JSON.stringify({ constants, messages });
-  }
+  const server = useTestServer({
+    users: [
+      [ALICE, 'Alice', 'alice.png'],
+      [BOB, 'Bob', null],
+      [CAROL, 'Carol', 'carol.jpg'],
+      [DAVE, 'Dave', ''],
+    ],
+  });
 
   async function messageIdsInDb(): Promise<number[]> {
     const rows = await server.query<{ id: unknown }>('SELECT id FROM messages ORDER BY id');
     return rows.map((row) => Number(row.id));
   }
 
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  beforeEach(async () => {
-    await server.reset();
-    await server.createUser(ALICE, 'Alice', 'alice.png');
-    await server.createUser(BOB, 'Bob', null);
-    await server.createUser(CAROL, 'Carol', 'carol.jpg');
-    await server.createUser(DAVE, 'Dave', '');
-  });
-  afterEach(async () => {
-    await closeAllSockets();
-  });
-  afterAll(async () => {
-    await closeAllSockets();
-    await server.close();
-  });
-
   describe('chat_listing', () => {
     it('answers [] when the user has no conversation, even when others have some', async () => {
       const alice = await connectAs(server.url, ALICE);
       const bob = await connectAs(server.url, BOB);
       const carol = await connectAs(server.url, CAROL);
-      expect(await listing(carol, CAROL)).toEqual([]);
+      expect(await chatListing(carol, CAROL)).toEqual([]);
       await send(alice, ALICE, BOB, 'hello');
-      expect(await listing(carol, CAROL)).toEqual([]);
-      expect(await listing(bob, BOB)).toHaveLength(1);
+      expect(await chatListing(carol, CAROL)).toEqual([]);
+      expect(await chatListing(bob, BOB)).toHaveLength(1);
     });
 
     it('answers on the calling socket only', async () => {
@@ -150,7 +88,7 @@ describe('conversations', () => {
       await send(alice, ALICE, BOB, 'hello');
       const tabletSeen = collect(aliceTablet, 'chat_message');
       const bobSeen = collect(bob, 'chat_message');
-      const rows = await listing(alice, ALICE);
+      const rows = await chatListing(alice, ALICE);
       expect(rows).toHaveLength(1);
       await sleep(300);
       expect(tabletSeen).toEqual([]);
@@ -174,10 +112,10 @@ describe('conversations', () => {
       expect(m1.chatConstantId).toBe(conversationId);
       expect(m3.chatConstantId).toBe(conversationId);
 
-      const bobRows = await listing(bob, BOB);
+      const bobRows = await chatListing(bob, BOB);
       expect(bobRows).toHaveLength(1);
       const row = bobRows[0];
-      for (const field of [
+      expectIntegerFields(row, [
         'id',
         'senderId',
         'receiverId',
@@ -191,13 +129,8 @@ describe('conversations', () => {
         'messageType',
         'isOnline',
         'unreadcount',
-      ]) {
-        expect([field, typeof row[field]]).toEqual([field, 'number']);
-        expect([field, Number.isInteger(row[field])]).toEqual([field, true]);
-      }
-      for (const field of ['lastMessage', 'userName', 'userImage']) {
-        expect([field, typeof row[field]]).toEqual([field, 'string']);
-      }
+      ]);
+      expectStringFields(row, ['lastMessage', 'userName', 'userImage']);
       expect(row.id).toBe(conversationId);
       expect([row.senderId, row.receiverId].sort()).toEqual([ALICE, BOB]);
       expect(row.groupId).toBe(0);
@@ -217,7 +150,7 @@ describe('conversations', () => {
       expect(row.isOnline).toBe(1);
       expect(row.unreadcount).toBe(2);
 
-      const aliceRows = await listing(alice, ALICE);
+      const aliceRows = await chatListing(alice, ALICE);
       expect(aliceRows).toHaveLength(1);
       expect(aliceRows[0]).toMatchObject({
         id: conversationId,
@@ -242,7 +175,7 @@ describe('conversations', () => {
       const alice = await connectAs(server.url, ALICE);
       await send(alice, ALICE, BOB, 'to bob (image null)');
       await send(alice, ALICE, DAVE, 'to dave (image "")');
-      const rows = await listing(alice, ALICE);
+      const rows = await chatListing(alice, ALICE);
       expect(rows).toHaveLength(2);
       const byUser = new Map(rows.map((row) => [row.user_id, row]));
       expect(byUser.get(BOB)).toMatchObject({ userName: 'Bob', userImage: '' });
@@ -253,7 +186,7 @@ describe('conversations', () => {
       const alice = await connectAs(server.url, ALICE);
       const bob = await connectAs(server.url, BOB);
       await send(alice, ALICE, BOB, 'first', 2);
-      const echoed = waitForMatch(bob, 'new_message', (row: any) => row?.message === 'last');
+      const echoed = waitFor(bob, 'new_message', { match: (row: any) => row?.message === 'last' });
       bob.emit('send_message', {
         senderId: BOB,
         receiverId: ALICE,
@@ -261,7 +194,7 @@ describe('conversations', () => {
         message: 'last',
       });
       const last = await echoed;
-      const [row] = await listing(alice, ALICE);
+      const [row] = await chatListing(alice, ALICE);
       expect(row).toMatchObject({
         lastMessageId: last.id,
         lastMessage: 'last',
@@ -276,7 +209,7 @@ describe('conversations', () => {
       const toBob = await send(alice, ALICE, BOB, 'to bob');
       const toCarol = await send(alice, ALICE, CAROL, 'to carol');
       const toDave = await send(alice, ALICE, DAVE, 'to dave');
-      let rows = await listing(alice, ALICE);
+      let rows = await chatListing(alice, ALICE);
       expect(rows.map((row) => [row.user_id, row.lastMessageId])).toEqual([
         [DAVE, toDave.id],
         [CAROL, toCarol.id],
@@ -284,7 +217,7 @@ describe('conversations', () => {
       ]);
 
       const again = await send(alice, ALICE, BOB, 'bob again');
-      rows = await listing(alice, ALICE);
+      rows = await chatListing(alice, ALICE);
       expect(rows.map((row) => [row.user_id, row.lastMessageId])).toEqual([
         [BOB, again.id],
         [DAVE, toDave.id],
@@ -293,7 +226,7 @@ describe('conversations', () => {
 
       // a message from the other side moves the conversation up as well
       const fromCarol = await send(carol, CAROL, ALICE, 'carol writes');
-      rows = await listing(alice, ALICE);
+      rows = await chatListing(alice, ALICE);
       expect(rows.map((row) => [row.user_id, row.lastMessageId])).toEqual([
         [CAROL, fromCarol.id],
         [BOB, again.id],
@@ -307,12 +240,9 @@ describe('conversations', () => {
       const m1 = await send(alice, ALICE, BOB, 'a->b');
       const m2 = await send(bob, BOB, ALICE, 'b->a');
       expect(m2.chatConstantId).toBe(m1.chatConstantId);
-      const [{ count }] = await server.query<{ count: unknown }>(
-        'SELECT count(*) AS count FROM chat_constants',
-      );
-      expect(Number(count)).toBe(1);
-      expect(await listing(alice, ALICE)).toHaveLength(1);
-      expect(await listing(bob, BOB)).toHaveLength(1);
+      expect(await count(server, 'chat_constants')).toBe(1);
+      expect(await chatListing(alice, ALICE)).toHaveLength(1);
+      expect(await chatListing(bob, BOB)).toHaveLength(1);
     });
 
     it('keeps one conversation per unordered pair even when both users send first simultaneously', async () => {
@@ -363,7 +293,7 @@ describe('conversations', () => {
         const rows = seen.get(low)!;
         expect(new Set(rows.map((row) => row.chatConstantId)).size).toBe(1);
         expect(seen.get(high)![0].chatConstantId).toBe(rows[0].chatConstantId);
-        const lowRows = await listing(sockets.get(low)!, low);
+        const lowRows = await chatListing(sockets.get(low)!, low);
         expect(lowRows).toHaveLength(1);
         expect(lowRows[0]).toMatchObject({ id: rows[0].chatConstantId, user_id: high });
       }
@@ -372,7 +302,7 @@ describe('conversations', () => {
     it('shows isOnline 0 for a user who never connected', async () => {
       const alice = await connectAs(server.url, ALICE);
       await send(alice, ALICE, CAROL, 'are you there?');
-      const [row] = await listing(alice, ALICE);
+      const [row] = await chatListing(alice, ALICE);
       expect(row).toMatchObject({ user_id: CAROL, isOnline: 0 });
     });
 
@@ -381,20 +311,20 @@ describe('conversations', () => {
       const bobPhone = await connectAs(server.url, BOB);
       const bobTablet = await connectAs(server.url, BOB);
       await send(alice, ALICE, BOB, 'hi bob');
-      expect((await listing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, isOnline: 1 });
+      expect((await chatListing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, isOnline: 1 });
 
       bobTablet.close();
       await sleep(300);
-      expect((await listing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, isOnline: 1 });
+      expect((await chatListing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, isOnline: 1 });
 
       bobPhone.close();
       await eventually(async () => {
-        expect((await listing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, isOnline: 0 });
+        expect((await chatListing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, isOnline: 0 });
       });
 
       // and back online when Bob reconnects
       await connectAs(server.url, BOB);
-      expect((await listing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, isOnline: 1 });
+      expect((await chatListing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, isOnline: 1 });
     });
 
     it('counts unread messages addressed to the requester, and 0 after reading them', async () => {
@@ -405,19 +335,19 @@ describe('conversations', () => {
       await send(alice, ALICE, BOB, 'three');
       await send(bob, BOB, ALICE, 'reply');
 
-      expect((await listing(bob, BOB))[0]).toMatchObject({ user_id: ALICE, unreadcount: 3 });
-      expect((await listing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, unreadcount: 1 });
+      expect((await chatListing(bob, BOB))[0]).toMatchObject({ user_id: ALICE, unreadcount: 3 });
+      expect((await chatListing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, unreadcount: 1 });
 
       // Bob reads the conversation: his count drops to 0, Alice's is untouched
       const rows = await history(bob, BOB, ALICE);
       expect(rows).toHaveLength(4);
-      expect((await listing(bob, BOB))[0]).toMatchObject({ unreadcount: 0 });
-      expect((await listing(alice, ALICE))[0]).toMatchObject({ unreadcount: 1 });
+      expect((await chatListing(bob, BOB))[0]).toMatchObject({ unreadcount: 0 });
+      expect((await chatListing(alice, ALICE))[0]).toMatchObject({ unreadcount: 1 });
 
       // unread counts are per conversation
       const carol = await connectAs(server.url, CAROL);
       await send(carol, CAROL, BOB, 'from carol');
-      const bobRows = await listing(bob, BOB);
+      const bobRows = await chatListing(bob, BOB);
       expect(bobRows.map((row) => [row.user_id, row.unreadcount])).toEqual([
         [CAROL, 1],
         [ALICE, 0],
@@ -469,7 +399,7 @@ describe('conversations', () => {
       await clearChat(alice, ALICE, BOB);
 
       expect(await history(alice, ALICE, BOB)).toEqual([]);
-      const aliceRows = await listing(alice, ALICE);
+      const aliceRows = await chatListing(alice, ALICE);
       expect(aliceRows.map((row) => row.user_id)).toEqual([CAROL]);
       expect(aliceRows[0]).toMatchObject({ lastMessageId: fromCarol.id, deletedId: 0 });
 
@@ -478,7 +408,7 @@ describe('conversations', () => {
       expect(bobHistory.map((row) => row.message)).toEqual(['a1', 'b1', 'a2']);
       for (const row of bobHistory) expect(row.deletedId).toBe(ALICE);
 
-      const bobRows = await listing(bob, BOB);
+      const bobRows = await chatListing(bob, BOB);
       expect(bobRows).toHaveLength(1);
       expect(bobRows[0]).toMatchObject({
         user_id: ALICE,
@@ -495,7 +425,7 @@ describe('conversations', () => {
     it("marks the other party's conversation row with deletedId = clearer", async () => {
       const { alice, bob } = await conversation();
       await clearChat(alice, ALICE, BOB);
-      const [row] = await listing(bob, BOB);
+      const [row] = await chatListing(bob, BOB);
       expect(row).toMatchObject({ user_id: ALICE, deletedId: ALICE });
     });
 
@@ -507,8 +437,8 @@ describe('conversations', () => {
       expect(await messageIdsInDb()).toEqual([]);
       expect(await history(alice, ALICE, BOB)).toEqual([]);
       expect(await history(bob, BOB, ALICE)).toEqual([]);
-      expect(await listing(alice, ALICE)).toEqual([]);
-      expect(await listing(bob, BOB)).toEqual([]);
+      expect(await chatListing(alice, ALICE)).toEqual([]);
+      expect(await chatListing(bob, BOB)).toEqual([]);
     });
 
     it('deletes for good only the messages both cleared; later ones stay for the side that did not clear them', async () => {
@@ -531,17 +461,17 @@ describe('conversations', () => {
         [later.id, 'after alice cleared', BOB],
       ]);
       expect(await history(bob, BOB, ALICE)).toEqual([]);
-      expect(await listing(bob, BOB)).toEqual([]);
-      expect((await listing(alice, ALICE)).map((row) => row.lastMessageId)).toEqual([later.id]);
+      expect(await chatListing(bob, BOB)).toEqual([]);
+      expect((await chatListing(alice, ALICE)).map((row) => row.lastMessageId)).toEqual([later.id]);
     });
 
     it('a new message makes the conversation visible again to the clearer, with only the messages after the clear', async () => {
       const { alice, bob } = await conversation();
       await clearChat(alice, ALICE, BOB);
-      expect(await listing(alice, ALICE)).toEqual([]);
+      expect(await chatListing(alice, ALICE)).toEqual([]);
 
       const after = await send(bob, BOB, ALICE, 'are you still there?');
-      const rows = await listing(alice, ALICE);
+      const rows = await chatListing(alice, ALICE);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({
         user_id: BOB,
@@ -556,29 +486,29 @@ describe('conversations', () => {
 
       // the same holds when the clearer writes the new message
       await clearChat(alice, ALICE, BOB);
-      expect(await listing(alice, ALICE)).toEqual([]);
+      expect(await chatListing(alice, ALICE)).toEqual([]);
       const own = await send(alice, ALICE, BOB, 'me again');
-      expect((await listing(alice, ALICE)).map((row) => row.lastMessageId)).toEqual([own.id]);
+      expect((await chatListing(alice, ALICE)).map((row) => row.lastMessageId)).toEqual([own.id]);
       expect((await history(alice, ALICE, BOB)).map((row) => row.id)).toEqual([own.id]);
     });
 
     it('clearing a conversation that does not exist answers cleared_chat and changes nothing', async () => {
       const { alice } = await conversation();
-      const before = await snapshot();
+      const before = await snapshot(server, CONVERSATION_TABLES);
       const answer = await clearChat(alice, ALICE, CAROL);
       expect(answer).toMatchObject(CLEARED);
-      expect(await snapshot()).toBe(before);
+      expect(await snapshot(server, CONVERSATION_TABLES)).toEqual(before);
       await expectNoEvent(alice, 'exception', 100);
-      expect((await listing(alice, ALICE)).map((row) => row.user_id)).toEqual([BOB]);
+      expect((await chatListing(alice, ALICE)).map((row) => row.user_id)).toEqual([BOB]);
     });
 
     it('clearing again answers cleared_chat and changes nothing (it is not mistaken for the other side)', async () => {
       const { alice, bob, ids } = await conversation();
       await clearChat(alice, ALICE, BOB);
-      const before = await snapshot();
+      const before = await snapshot(server, CONVERSATION_TABLES);
       const answer = await clearChat(alice, ALICE, BOB);
       expect(answer).toMatchObject(CLEARED);
-      expect(await snapshot()).toBe(before);
+      expect(await snapshot(server, CONVERSATION_TABLES)).toEqual(before);
       expect(await messageIdsInDb()).toEqual(ids);
       expect((await history(bob, BOB, ALICE)).map((row) => row.id)).toEqual(ids);
     });
@@ -590,8 +520,8 @@ describe('conversations', () => {
       await send(bob, BOB, ALICE, 'unread 2');
       await clearChat(bob, BOB, ALICE);
       // Bob cleared them for himself; Alice still sees both, unread
-      expect((await listing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, unreadcount: 2 });
-      expect(await listing(bob, BOB)).toEqual([]);
+      expect((await chatListing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, unreadcount: 2 });
+      expect(await chatListing(bob, BOB)).toEqual([]);
     });
 
     it('unreadcount ignores cleared messages', async () => {
@@ -600,11 +530,11 @@ describe('conversations', () => {
       await send(bob, BOB, ALICE, 'unread 1');
       await send(bob, BOB, ALICE, 'unread 2');
       await send(bob, BOB, ALICE, 'unread 3');
-      expect((await listing(alice, ALICE))[0]).toMatchObject({ unreadcount: 3 });
+      expect((await chatListing(alice, ALICE))[0]).toMatchObject({ unreadcount: 3 });
 
       await clearChat(alice, ALICE, BOB);
       await send(bob, BOB, ALICE, 'after the clear');
-      expect((await listing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, unreadcount: 1 });
+      expect((await chatListing(alice, ALICE))[0]).toMatchObject({ user_id: BOB, unreadcount: 1 });
 
       // the cleared messages are still unread in storage: only visibility excludes them
       const [{ count }] = await server.query<{ count: unknown }>(

@@ -1,6 +1,8 @@
 // GET /health and PUT /admin/users/:id, written from /work/shared/PROTOCOL.md.
-import { closeAllSockets, connectAs, waitFor, type TestSocket } from './support/sockets.js';
-import { ADMIN_TOKEN, startTestServer, TestServer } from './support/test-server.js';
+import { count, sendMessage } from './support/protocol.js';
+import { connectAs, waitFor, type TestSocket } from './support/sockets.js';
+import { useTestServer } from './support/suite.js';
+import { ADMIN_TOKEN } from './support/test-server.js';
 
 const ALICE = 1;
 const BOB = 2;
@@ -49,19 +51,11 @@ function errorText(body: any): string {
   return Array.isArray(message) ? message.join(' ') : String(message ?? '');
 }
 
-async function send(
-  socket: TestSocket,
-  senderId: number,
-  receiverId: number,
-  message: string,
-): Promise<any> {
-  const echoed = waitFor(socket, 'new_message');
-  socket.emit('send_message', { senderId, receiverId, messageType: 0, message });
-  return echoed;
-}
+const send = (socket: TestSocket, senderId: number, receiverId: number, message: string) =>
+  sendMessage(socket, { senderId, receiverId, messageType: 0, message });
 
 describe('http', () => {
-  let server: TestServer;
+  const server = useTestServer({ users: [] });
   const putUser = (id: string | number, body: unknown, token?: string | null) =>
     request('PUT', `${server.url}/admin/users/${id}`, { body, token });
 
@@ -72,25 +66,6 @@ describe('http', () => {
     );
     return rows[0];
   }
-
-  async function userCount(): Promise<number> {
-    const [row] = await server.query<{ count: unknown }>('SELECT count(*) AS count FROM users');
-    return Number(row.count);
-  }
-
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  beforeEach(async () => {
-    await server.reset();
-  });
-  afterEach(async () => {
-    await closeAllSockets();
-  });
-  afterAll(async () => {
-    await closeAllSockets();
-    await server.close();
-  });
 
   describe('GET /health', () => {
     it('answers 200 with JSON {"status":"ok"}', async () => {
@@ -126,7 +101,7 @@ describe('http', () => {
         });
         expect([authorization, answer.status]).toEqual([authorization, 401]);
       }
-      expect(await userCount()).toBe(0);
+      expect(await count(server, 'users')).toBe(0);
     });
 
     it('image missing or null means ""', async () => {
@@ -166,7 +141,7 @@ describe('http', () => {
         expect(errorText(answer.body)).toMatch(/name/i);
       }
       expect(await storedUser(ALICE)).toEqual({ name: 'Alice', image: 'alice.png' });
-      expect(await userCount()).toBe(1);
+      expect(await count(server, 'users')).toBe(1);
     });
 
     it('refuses a non-string image with 400 and a message naming the field', async () => {
@@ -175,7 +150,7 @@ describe('http', () => {
         expect([image, answer.status]).toEqual([image, 400]);
         expect(errorText(answer.body)).toMatch(/image/i);
       }
-      expect(await userCount()).toBe(0);
+      expect(await count(server, 'users')).toBe(0);
     });
 
     it('refuses a body that is not a JSON object with 400', async () => {
@@ -183,7 +158,7 @@ describe('http', () => {
         const answer = await request('PUT', `${server.url}/admin/users/${ALICE}`, { rawBody });
         expect([rawBody, answer.status]).toEqual([rawBody, 400]);
       }
-      expect(await userCount()).toBe(0);
+      expect(await count(server, 'users')).toBe(0);
     });
 
     it('refuses an invalid id with 400', async () => {
@@ -200,18 +175,18 @@ describe('http', () => {
         const answer = await putUser(id, { name: 'Nobody' });
         expect([id, answer.status]).toEqual([id, 400]);
       }
-      expect(await userCount()).toBe(0);
+      expect(await count(server, 'users')).toBe(0);
       // the bounds themselves are valid
       expectOk(await putUser('1', { name: 'Lowest' }));
       expectOk(await putUser('2147483647', { name: 'Highest' }));
-      expect(await userCount()).toBe(2);
+      expect(await count(server, 'users')).toBe(2);
     });
 
     it('PUT replaces the profile: a field left out is reset, not kept', async () => {
       await server.createUser(ALICE, 'Alice', 'alice.png');
       expectOk(await putUser(ALICE, { name: 'Alicia' }));
       expect(await storedUser(ALICE)).toMatchObject({ name: 'Alicia' });
-      expect(await userCount()).toBe(1);
+      expect(await count(server, 'users')).toBe(1);
       await server.createUser(BOB, 'Bob');
       const alice = await connectAs(server.url, ALICE);
       const row = await send(alice, ALICE, BOB, 'hello');
@@ -277,13 +252,7 @@ describe('http', () => {
   });
 
   describe('without ADMIN_TOKEN', () => {
-    let bare: TestServer;
-    beforeAll(async () => {
-      bare = await startTestServer({ ADMIN_TOKEN: '' });
-    });
-    afterAll(async () => {
-      await bare.close();
-    });
+    const bare = useTestServer({ env: { ADMIN_TOKEN: '' } });
 
     it('the admin API is off and answers 404, with or without a token', async () => {
       const url = `${bare.url}/admin/users/${ALICE}`;

@@ -2,50 +2,28 @@
 // exception payload, written from /work/shared/PROTOCOL.md and
 // /work/shared/protocol/legacy-api.txt (the contract), not from the implementation.
 import {
-  closeAllSockets,
+  ANSWER_EVENTS,
+  VARIANTS,
+  expectErrorShape,
+  expectException,
+  request,
+  snapshot,
+} from './support/protocol.js';
+import {
   collect,
   connect,
   connectAs,
   emitWithAck,
   sleep,
   waitFor,
-  type ClientVersion,
   type TestSocket,
-  type Transport,
 } from './support/sockets.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { useTestServer } from './support/suite.js';
 
 const ALICE = 1;
 const BOB = 2;
 const CAROL = 3;
 const UNKNOWN = 99;
-
-interface Variant {
-  name: string;
-  version: ClientVersion;
-  transport: Transport;
-}
-
-const VARIANTS: Variant[] = [
-  { name: 'v4 websocket', version: 'v4', transport: 'websocket' },
-  { name: 'v4 polling', version: 'v4', transport: 'polling' },
-  { name: 'v2 websocket', version: 'v2', transport: 'websocket' },
-  { name: 'v2 polling', version: 'v2', transport: 'polling' },
-];
-
-/** The event the server answers each client event on (the first one for read_unread). */
-const ANSWER: Record<string, string> = {
-  connect_user: 'connect_listener',
-  send_message: 'new_message',
-  get_message: 'get_data_message',
-  chat_listing: 'chat_message',
-  block_user: 'block_data',
-  delete_chat: 'cleared_chat',
-  report_user: 'report_data',
-  read_unread: 'read_status',
-};
-/** Every answer event: none of them may follow a refused request. */
-const ANSWER_EVENTS = [...Object.values(ANSWER), 'read_data_status'];
 
 /** A valid request of each event for acting user `me` and other party `other`. */
 function validPayload(event: string, me: unknown, other: unknown): Record<string, unknown> {
@@ -80,94 +58,6 @@ const PAIR_EVENTS = [
 /** Every event that needs a bound socket. */
 const BOUND_EVENTS = [...PAIR_EVENTS.slice(0, 3), 'chat_listing', ...PAIR_EVENTS.slice(3)];
 
-/**
- * Emits `event` and resolves with the next `answer` on the same socket; rejects
- * at once (with the payload in the message) if the socket gets `exception` instead.
- */
-function request<T = any>(
-  socket: TestSocket,
-  event: string,
-  payload: unknown,
-  answer = ANSWER[event],
-  timeoutMs = 3000,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off(answer, onAnswer);
-      socket.off('exception', onException);
-    };
-    const onAnswer = (data: T) => {
-      cleanup();
-      resolve(data);
-    };
-    const onException = (error: unknown) => {
-      cleanup();
-      reject(
-        new Error(
-          `${event} was answered with exception ${JSON.stringify(error)} instead of ${answer}`,
-        ),
-      );
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`no "${answer}" for "${event}" within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.on(answer, onAnswer);
-    socket.on('exception', onException);
-    socket.emit(event, payload);
-  });
-}
-
-/** Checks the shape the contract gives every refusal. */
-function expectErrorShape(error: any, event: string): void {
-  expect(error).toMatchObject({ status: 'error', event });
-  expect(typeof error.message).toBe('string');
-  expect(error.message.trim().length).toBeGreaterThan(0);
-}
-
-/** Emits `event` and resolves with the `exception` it must cause; fails if the answer event arrives instead. */
-async function expectException(
-  socket: TestSocket,
-  event: string,
-  payload: unknown,
-  timeoutMs = 3000,
-): Promise<any> {
-  const answer = ANSWER[event] ?? 'no answer event';
-  const error = await new Promise<any>((resolve, reject) => {
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off(answer, onAnswer);
-      socket.off('exception', onException);
-    };
-    const onAnswer = (data: unknown) => {
-      cleanup();
-      reject(
-        new Error(
-          `${event} ${JSON.stringify(payload)} was accepted (${answer} ${JSON.stringify(data)}), expected exception`,
-        ),
-      );
-    };
-    const onException = (data: unknown) => {
-      cleanup();
-      resolve(data);
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(
-        new Error(
-          `no "exception" for "${event}" ${JSON.stringify(payload)} within ${timeoutMs} ms`,
-        ),
-      );
-    }, timeoutMs);
-    socket.on(answer, onAnswer);
-    socket.on('exception', onException);
-    socket.emit(event, payload);
-  });
-  expectErrorShape(error, event);
-  return error;
-}
-
 /** Records every answer event (and exception) a socket gets from now on. */
 function watch(
   socket: TestSocket,
@@ -180,35 +70,13 @@ function watch(
 }
 
 describe('identity', () => {
-  let server: TestServer;
-
-  beforeAll(async () => {
-    server = await startTestServer();
+  const server = useTestServer({
+    users: [
+      [ALICE, 'Alice', 'alice.png'],
+      [BOB, 'Bob', 'bob.png'],
+      [CAROL, 'Carol'],
+    ],
   });
-  afterAll(async () => {
-    await closeAllSockets();
-    await server.close();
-  });
-  beforeEach(async () => {
-    await server.reset();
-    await server.createUser(ALICE, 'Alice', 'alice.png');
-    await server.createUser(BOB, 'Bob', 'bob.png');
-    await server.createUser(CAROL, 'Carol');
-  });
-  afterEach(async () => {
-    await closeAllSockets();
-  });
-
-  /** Everything stored, to prove that a refused request changed nothing. */
-  async function snapshot() {
-    return {
-      users: await server.query('SELECT * FROM users ORDER BY id'),
-      chats: await server.query('SELECT * FROM chat_constants ORDER BY id'),
-      messages: await server.query('SELECT * FROM messages ORDER BY id'),
-      blocks: await server.query('SELECT * FROM blocks ORDER BY blocker_id, blocked_id'),
-      reports: await server.query('SELECT * FROM reports ORDER BY id'),
-    };
-  }
 
   /** Bob has sent Alice one message she has not read: every event would change something. */
   async function seedConversation(): Promise<TestSocket> {
@@ -297,11 +165,11 @@ describe('identity', () => {
       const socket = await connectAs(server.url, ALICE);
       const bob = await connectAs(server.url, BOB);
       const carol = await connectAs(server.url, CAROL);
-      const before = await snapshot();
+      const before = await snapshot(server);
 
       const error = await expectException(socket, 'connect_user', { userId: String(BOB) });
       expectErrorShape(error, 'connect_user');
-      expect(await snapshot()).toEqual(before);
+      expect(await snapshot(server)).toEqual(before);
 
       // acting as Bob is refused, acting as Alice still works
       await expectException(socket, 'chat_listing', { userId: BOB });
@@ -328,7 +196,7 @@ describe('identity', () => {
     it.each(BOUND_EVENTS)('%s is refused with exception and changes nothing', async (event) => {
       const bob = await seedConversation();
       const socket = await connect(server.url);
-      const before = await snapshot();
+      const before = await snapshot(server);
       const bobSaw = watch(bob);
       const socketSaw = watch(socket, ANSWER_EVENTS);
 
@@ -336,7 +204,7 @@ describe('identity', () => {
       await sleep(300);
       expect(socketSaw()).toEqual({});
       expect(bobSaw()).toEqual({});
-      expect(await snapshot()).toEqual(before);
+      expect(await snapshot(server)).toEqual(before);
     });
 
     it('is refused over the v2 client too, and through the acknowledgement', async () => {
@@ -366,23 +234,23 @@ describe('identity', () => {
       async (event) => {
         const bob = await seedConversation();
         const alice = await connectAs(server.url, ALICE);
-        const before = await snapshot();
+        const before = await snapshot(server);
         const bobSaw = watch(bob);
 
         // Alice's socket acting as Bob towards Alice
         await expectException(alice, event, validPayload(event, String(BOB), String(ALICE)));
         await sleep(300);
         expect(bobSaw()).toEqual({});
-        expect(await snapshot()).toEqual(before);
+        expect(await snapshot(server)).toEqual(before);
       },
     );
 
     it.each(PAIR_EVENTS)('%s naming a third user as acting user is refused', async (event) => {
       await seedConversation();
       const alice = await connectAs(server.url, ALICE);
-      const before = await snapshot();
+      const before = await snapshot(server);
       await expectException(alice, event, validPayload(event, CAROL, BOB));
-      expect(await snapshot()).toEqual(before);
+      expect(await snapshot(server)).toEqual(before);
     });
   });
 
@@ -390,7 +258,12 @@ describe('identity', () => {
     it.each(PAIR_EVENTS)('%s naming a user who does not exist is refused', async (event) => {
       const alice = await connectAs(server.url, ALICE);
       await expectException(alice, event, validPayload(event, ALICE, UNKNOWN));
-      expect(await snapshot()).toMatchObject({ chats: [], messages: [], blocks: [], reports: [] });
+      expect(await snapshot(server)).toMatchObject({
+        chat_constants: [],
+        messages: [],
+        blocks: [],
+        reports: [],
+      });
     });
   });
 
@@ -485,9 +358,9 @@ describe('identity', () => {
     )('%s refuses the other user id %p and changes nothing', async (event, other) => {
       await seedConversation();
       const alice = await connectAs(server.url, ALICE);
-      const before = await snapshot();
+      const before = await snapshot(server);
       await expectException(alice, event, validPayload(event, ALICE, other));
-      expect(await snapshot()).toEqual(before);
+      expect(await snapshot(server)).toEqual(before);
     });
 
     it('accepts "183" and 183 alike', async () => {
@@ -562,9 +435,9 @@ describe('identity', () => {
     )('%s naming %p and %p is refused and changes nothing', async (event, me, other) => {
       await seedConversation();
       const alice = await connectAs(server.url, ALICE);
-      const before = await snapshot();
+      const before = await snapshot(server);
       await expectException(alice, event, validPayload(event, me, other));
-      expect(await snapshot()).toEqual(before);
+      expect(await snapshot(server)).toEqual(before);
     });
   });
 

@@ -2,35 +2,32 @@
 // /work/shared/PROTOCOL.md and /work/shared/protocol/legacy-api.txt (the contract),
 // not from the implementation.
 import {
-  closeAllSockets,
+  VARIANTS,
+  block,
+  chatListing,
+  count,
+  expectException,
+  expectIntegerFields,
+  expectStringFields,
+  getMessages,
+  sendMessage,
+  text,
+  windowAround,
+} from './support/protocol.js';
+import {
   collect,
   connectAs,
   emitWithAck,
   expectNoEvent,
   sleep,
   waitFor,
-  type ClientVersion,
   type TestSocket,
-  type Transport,
 } from './support/sockets.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { useTestServer } from './support/suite.js';
 
 const ALICE = 1;
 const BOB = 2;
 const CAROL = 3;
-
-interface Variant {
-  name: string;
-  version: ClientVersion;
-  transport: Transport;
-}
-
-const VARIANTS: Variant[] = [
-  { name: 'v4 websocket', version: 'v4', transport: 'websocket' },
-  { name: 'v4 polling', version: 'v4', transport: 'polling' },
-  { name: 'v2 websocket', version: 'v2', transport: 'websocket' },
-  { name: 'v2 polling', version: 'v2', transport: 'polling' },
-];
 
 /** Fields of a new_message row that the original shows as JSON numbers. */
 const NEW_MESSAGE_NUMBERS = [
@@ -53,144 +50,6 @@ const NEW_MESSAGE_STRINGS = [
   'recieverName',
 ] as const;
 const HISTORY_STRINGS = ['message', 'recieverName', 'image', 'senderName', 'senderImage'] as const;
-
-/** Time window (unix seconds) of an action, with a second of slack on each side. */
-function windowAround(startMs: number): { from: number; to: number } {
-  return { from: Math.floor(startMs / 1000) - 1, to: Math.ceil(Date.now() / 1000) + 1 };
-}
-
-/**
- * Emits `event` and resolves with the next `answer` on the same socket; rejects
- * at once (with the payload in the message) if the socket gets `exception` instead.
- */
-function request<T = any>(
-  socket: TestSocket,
-  event: string,
-  payload: unknown,
-  answer: string,
-  accept: (data: any) => boolean = () => true,
-  timeoutMs = 3000,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off(answer, onAnswer);
-      socket.off('exception', onException);
-    };
-    const onAnswer = (data: T) => {
-      if (!accept(data)) return;
-      cleanup();
-      resolve(data);
-    };
-    const onException = (error: unknown) => {
-      cleanup();
-      reject(
-        new Error(
-          `${event} was answered with exception ${JSON.stringify(error)} instead of ${answer}`,
-        ),
-      );
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`no "${answer}" for "${event}" within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.on(answer, onAnswer);
-    socket.on('exception', onException);
-    socket.emit(event, payload);
-  });
-}
-
-/** Emits `event` and resolves with the `exception` it must cause; fails if `answer` arrives instead. */
-function expectException(
-  socket: TestSocket,
-  event: string,
-  payload: unknown,
-  answer: string,
-  timeoutMs = 3000,
-): Promise<any> {
-  return new Promise<any>((resolve, reject) => {
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off(answer, onAnswer);
-      socket.off('exception', onException);
-    };
-    const onAnswer = (data: unknown) => {
-      cleanup();
-      reject(
-        new Error(
-          `${event} ${JSON.stringify(payload)} was accepted (${answer} ${JSON.stringify(data)}), expected exception`,
-        ),
-      );
-    };
-    const onException = (error: any) => {
-      cleanup();
-      resolve(error);
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(
-        new Error(
-          `no "exception" for "${event}" ${JSON.stringify(payload)} within ${timeoutMs} ms`,
-        ),
-      );
-    }, timeoutMs);
-    socket.on(answer, onAnswer);
-    socket.on('exception', onException);
-    socket.emit(event, payload);
-  }).then((error) => {
-    expect(error).toMatchObject({ status: 'error', event });
-    expect(typeof error.message).toBe('string');
-    expect(error.message.length).toBeGreaterThan(0);
-    return error;
-  });
-}
-
-/**
- * Sends and resolves with the calling socket's new_message for this very message (or the
- * blocked answer): the socket may still be receiving an earlier message of the other party.
- */
-function sendMessage(socket: TestSocket, payload: unknown): Promise<any> {
-  const sent =
-    typeof payload === 'string' ? JSON.parse(payload) : (payload as { message?: unknown });
-  return request(
-    socket,
-    'send_message',
-    payload,
-    'new_message',
-    (data) => data?.message === sent.message || data?.success_message !== undefined,
-  );
-}
-const getMessages = (socket: TestSocket, payload: unknown) =>
-  request<any[]>(socket, 'get_message', payload, 'get_data_message');
-const chatListing = (socket: TestSocket, userId: number) =>
-  request<any[]>(socket, 'chat_listing', { userId: String(userId) }, 'chat_message');
-const block = (socket: TestSocket, userId: number, user2Id: number, status: 0 | 1) =>
-  request(
-    socket,
-    'block_user',
-    { userId: String(userId), user2Id: String(user2Id), status: String(status) },
-    'block_data',
-  );
-
-function text(
-  senderId: number,
-  receiverId: number,
-  message: string,
-  messageType: number | string = '0',
-) {
-  return { senderId: String(senderId), receiverId: String(receiverId), messageType, message };
-}
-
-function expectIntegerFields(row: Record<string, unknown>, fields: readonly string[]): void {
-  for (const field of fields) {
-    expect([field, typeof row[field]]).toEqual([field, 'number']);
-    expect([field, Number.isInteger(row[field])]).toEqual([field, true]);
-  }
-}
-
-function expectStringFields(row: Record<string, unknown>, fields: readonly string[]): void {
-  for (const field of fields) expect([field, typeof row[field]]).toEqual([field, 'string']);
-}
 
 interface ExpectedNewMessage {
   senderId: number;
@@ -245,23 +104,12 @@ const ALICE_TO_BOB = {
 };
 
 describe('messages', () => {
-  let server: TestServer;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    await closeAllSockets();
-    await server.close();
-  });
-  beforeEach(async () => {
-    await server.reset();
-    await server.createUser(ALICE, 'Alice', 'alice.png');
-    await server.createUser(BOB, 'Bob', null); // no image: must read as "" everywhere
-    await server.createUser(CAROL, 'Carol', 'carol.jpg');
-  });
-  afterEach(async () => {
-    await closeAllSockets();
+  const server = useTestServer({
+    users: [
+      [ALICE, 'Alice', 'alice.png'],
+      [BOB, 'Bob', null], // no image: must read as "" everywhere
+      [CAROL, 'Carol', 'carol.jpg'],
+    ],
   });
 
   async function storedMessages(): Promise<any[]> {
@@ -270,10 +118,6 @@ describe('messages', () => {
               message_type::int AS message_type, read_status::int AS read_status
          FROM messages ORDER BY id`,
     );
-  }
-  async function count(table: 'messages' | 'chat_constants'): Promise<number> {
-    const [row] = await server.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
-    return row.n;
   }
 
   describe('send_message', () => {
@@ -414,23 +258,18 @@ describe('messages', () => {
         const alice = await connectAs(server.url, ALICE);
         const bob = await connectAs(server.url, BOB);
         const bobSeen = collect(bob, 'new_message');
-        await expectException(
-          alice,
-          'send_message',
-          text(ALICE, BOB, 'x', messageType),
-          'new_message',
-        );
+        await expectException(alice, 'send_message', text(ALICE, BOB, 'x', messageType));
         await sleep(300);
         expect(bobSeen).toEqual([]);
-        expect(await count('messages')).toBe(0);
+        expect(await count(server, 'messages')).toBe(0);
       },
     );
 
     it('refuses an empty message with exception and stores nothing', async () => {
       const alice = await connectAs(server.url, ALICE);
-      await expectException(alice, 'send_message', text(ALICE, BOB, ''), 'new_message');
-      expect(await count('messages')).toBe(0);
-      expect(await count('chat_constants')).toBe(0);
+      await expectException(alice, 'send_message', text(ALICE, BOB, ''));
+      expect(await count(server, 'messages')).toBe(0);
+      expect(await count(server, 'chat_constants')).toBe(0);
     });
 
     it('keeps the message text exactly (unicode, quotes, newlines)', async () => {
@@ -531,8 +370,8 @@ describe('messages', () => {
       expect(answer).toMatchObject({ success_message: successMessage });
       await sleep(300);
       expect(seen.map((s) => s.length)).toEqual(sockets.map((s) => (s === from ? 1 : 0)));
-      expect(await count('messages')).toBe(0);
-      expect(await count('chat_constants')).toBe(0);
+      expect(await count(server, 'messages')).toBe(0);
+      expect(await count(server, 'chat_constants')).toBe(0);
       expect(await getMessages(from, { senderId, receiverId })).toEqual([]);
     }
 
@@ -559,7 +398,7 @@ describe('messages', () => {
       const acked = await emitWithAck(alicePhone, 'send_message', text(ALICE, BOB, 'blocked?'));
       expect(acked).toMatchObject({ success_message: 'You Are Blocked By This User' });
       expect(await event).toEqual(acked);
-      expect(await count('messages')).toBe(0);
+      expect(await count(server, 'messages')).toBe(0);
     });
 
     it('keeps blocking after an earlier conversation: stores nothing new and delivers nothing', async () => {
@@ -599,9 +438,9 @@ describe('messages', () => {
 
     it('validates first: an invalid message to a blocked user is answered with exception, not the block answer', async () => {
       await block(alicePhone, ALICE, BOB, 1);
-      await expectException(alicePhone, 'send_message', text(ALICE, BOB, ''), 'new_message');
-      await expectException(alicePhone, 'send_message', text(ALICE, BOB, 'x', 7), 'new_message');
-      expect(await count('messages')).toBe(0);
+      await expectException(alicePhone, 'send_message', text(ALICE, BOB, ''));
+      await expectException(alicePhone, 'send_message', text(ALICE, BOB, 'x', 7));
+      expect(await count(server, 'messages')).toBe(0);
     });
   });
 
@@ -853,12 +692,7 @@ describe('messages', () => {
       it.each([0, 501, 'abc', 1.5, -1])(
         'refuses limit %p with exception and marks nothing read',
         async (limit) => {
-          await expectException(
-            alice,
-            'get_message',
-            { senderId: ALICE, receiverId: BOB, limit },
-            'get_data_message',
-          );
+          await expectException(alice, 'get_message', { senderId: ALICE, receiverId: BOB, limit });
           // ids[2] was sent by Bob to Alice and must still be unread
           const stored = await storedMessages();
           expect(stored.find((m) => m.id === ids[2])?.read_status).toBe(0);
@@ -866,12 +700,12 @@ describe('messages', () => {
       );
 
       it.each([0, 'abc', -5, 1.5])('refuses beforeId %p with exception', async (beforeId) => {
-        await expectException(
-          alice,
-          'get_message',
-          { senderId: ALICE, receiverId: BOB, limit: 2, beforeId },
-          'get_data_message',
-        );
+        await expectException(alice, 'get_message', {
+          senderId: ALICE,
+          receiverId: BOB,
+          limit: 2,
+          beforeId,
+        });
       });
     });
   });

@@ -1,6 +1,6 @@
 // block_user and report_user, written from /work/shared/PROTOCOL.md and the legacy API doc.
+import { block, count, expectErrorShape, sendMessage, snapshot, text } from './support/protocol.js';
 import {
-  closeAllSockets,
   collect,
   connectAs,
   emitWithAck,
@@ -8,7 +8,7 @@ import {
   waitFor,
   type TestSocket,
 } from './support/sockets.js';
-import { startTestServer, TestServer } from './support/test-server.js';
+import { useTestServer } from './support/suite.js';
 
 const ALICE = 1;
 const BOB = 2;
@@ -19,84 +19,24 @@ const HAVE_BLOCKED = { success_message: 'You Have Blocked This User' };
 const ARE_BLOCKED = { success_message: 'You Are Blocked By This User' };
 const REPORTED = { success_message: 'Report Added Successfully' };
 
-function expectException(payload: any, event: string): void {
-  expect(payload).toMatchObject({ status: 'error', event });
-  expect(typeof payload.message).toBe('string');
-  expect(payload.message.length).toBeGreaterThan(0);
-}
-
-/** Resolves with the first payload of `event` on `socket` that satisfies `match`. */
-function waitForMatch<T = any>(
-  socket: TestSocket,
-  event: string,
-  match: (payload: T) => boolean,
-  timeoutMs = 3000,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const listener = (payload: T) => {
-      if (!match(payload)) return;
-      clearTimeout(timer);
-      socket.off(event, listener);
-      resolve(payload);
-    };
-    const timer = setTimeout(() => {
-      socket.off(event, listener);
-      reject(new Error(`no matching "${event}" within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.on(event, listener);
-  });
-}
-
-async function block(
-  socket: TestSocket,
-  userId: number,
-  user2Id: number,
-  status: 0 | 1,
-): Promise<any> {
-  // the calling socket may still receive the other side's earlier block_data: match the actor
-  const answer = waitForMatch(
-    socket,
-    'block_data',
-    (payload: any) => payload?.userId === String(userId) && payload?.block_data === String(status),
-  );
-  socket.emit('block_user', {
-    userId: String(userId),
-    user2Id: String(user2Id),
-    status: String(status),
-  });
-  return answer;
-}
-
-/** Emits send_message and resolves with the first new_message on the calling socket. */
-async function trySend(
-  socket: TestSocket,
-  senderId: number,
-  receiverId: number,
-  message: string,
-): Promise<any> {
-  const answer = waitFor(socket, 'new_message');
-  socket.emit('send_message', {
-    senderId: String(senderId),
-    receiverId: String(receiverId),
-    messageType: '0',
-    message,
-  });
-  return answer;
-}
+/** Sends and resolves with the calling socket's new_message: the stored row or the blocked answer. */
+const trySend = (socket: TestSocket, senderId: number, receiverId: number, message: string) =>
+  sendMessage(socket, text(senderId, receiverId, message));
 
 describe('moderation', () => {
-  let server: TestServer;
+  const server = useTestServer({
+    users: [
+      [ALICE, 'Alice', 'alice.png'],
+      [BOB, 'Bob', 'bob.png'],
+      [CAROL, 'Carol'],
+    ],
+  });
 
   async function blocks(): Promise<Array<[number, number]>> {
     const rows = await server.query<{ blocker_id: unknown; blocked_id: unknown }>(
       'SELECT blocker_id, blocked_id FROM blocks ORDER BY blocker_id, blocked_id',
     );
     return rows.map((row) => [Number(row.blocker_id), Number(row.blocked_id)]);
-  }
-
-  async function count(table: string): Promise<number> {
-    const [row] = await server.query<{ count: unknown }>(`SELECT count(*) AS count FROM ${table}`);
-    return Number(row.count);
   }
 
   async function reports(): Promise<
@@ -113,23 +53,6 @@ describe('moderation', () => {
       comment: row.comment,
     }));
   }
-
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  beforeEach(async () => {
-    await server.reset();
-    await server.createUser(ALICE, 'Alice', 'alice.png');
-    await server.createUser(BOB, 'Bob', 'bob.png');
-    await server.createUser(CAROL, 'Carol');
-  });
-  afterEach(async () => {
-    await closeAllSockets();
-  });
-  afterAll(async () => {
-    await closeAllSockets();
-    await server.close();
-  });
 
   describe('block_user', () => {
     it('answers block_data with status and acting userId as strings to every socket of both users, nobody else', async () => {
@@ -232,8 +155,8 @@ describe('moderation', () => {
       await sleep(300);
       expect(tabletSeen).toEqual([]);
       expect(bobSeen).toEqual([]);
-      expect(await count('messages')).toBe(0);
-      expect(await count('chat_constants')).toBe(0);
+      expect(await count(server, 'messages')).toBe(0);
+      expect(await count(server, 'chat_constants')).toBe(0);
     });
 
     it('the blocked user sending gets "You Are Blocked By This User"; nothing stored or delivered', async () => {
@@ -249,7 +172,7 @@ describe('moderation', () => {
       await sleep(300);
       expect(aliceSeen).toEqual([]);
       expect(tabletSeen).toEqual([]);
-      expect(await count('messages')).toBe(0);
+      expect(await count(server, 'messages')).toBe(0);
     });
 
     it('a block leaves an existing conversation untouched', async () => {
@@ -257,18 +180,12 @@ describe('moderation', () => {
       const bob = await connectAs(server.url, BOB);
       const first = await trySend(alice, ALICE, BOB, 'before the block');
       expect(first).toMatchObject({ id: expect.any(Number), message: 'before the block' });
-      const before = JSON.stringify([
-        await server.query('SELECT * FROM chat_constants ORDER BY id'),
-        await server.query('SELECT * FROM messages ORDER BY id'),
-      ]);
+      const before = await snapshot(server, ['chat_constants', 'messages']);
       await block(bob, BOB, ALICE, 1);
       expect(await trySend(alice, ALICE, BOB, 'after the block')).toMatchObject(ARE_BLOCKED);
       expect(await trySend(bob, BOB, ALICE, 'bob writes anyway')).toMatchObject(HAVE_BLOCKED);
-      const after = JSON.stringify([
-        await server.query('SELECT * FROM chat_constants ORDER BY id'),
-        await server.query('SELECT * FROM messages ORDER BY id'),
-      ]);
-      expect(after).toBe(before);
+      const after = await snapshot(server, ['chat_constants', 'messages']);
+      expect(after).toEqual(before);
     });
 
     it('"You Have Blocked This User" wins when both blocked each other', async () => {
@@ -278,7 +195,7 @@ describe('moderation', () => {
       await block(bob, BOB, ALICE, 1);
       expect(await trySend(alice, ALICE, BOB, 'from alice')).toMatchObject(HAVE_BLOCKED);
       expect(await trySend(bob, BOB, ALICE, 'from bob')).toMatchObject(HAVE_BLOCKED);
-      expect(await count('messages')).toBe(0);
+      expect(await count(server, 'messages')).toBe(0);
     });
 
     it('after unblocking, messages flow again', async () => {
@@ -295,7 +212,7 @@ describe('moderation', () => {
       const rows = await server.query<{ message: string }>('SELECT message FROM messages');
       expect(rows.map((row) => row.message)).toEqual(['free again']);
 
-      const back = waitForMatch(bob, 'new_message', (row: any) => row?.message === 'hi bob');
+      const back = waitFor(bob, 'new_message', { match: (row: any) => row?.message === 'hi bob' });
       await trySend(alice, ALICE, BOB, 'hi bob');
       expect(await back).toMatchObject({ senderId: ALICE, receiverId: BOB });
     });
@@ -328,12 +245,12 @@ describe('moderation', () => {
       for (const [socket, payload] of invalid) {
         const exception = waitFor(socket, 'exception');
         socket.emit('send_message', payload);
-        expectException(await exception, 'send_message');
+        expectErrorShape(await exception, 'send_message');
       }
       await sleep(300);
       expect(aliceMessages).toEqual([]);
       expect(bobMessages).toEqual([]);
-      expect(await count('messages')).toBe(0);
+      expect(await count(server, 'messages')).toBe(0);
     });
 
     it('refuses a block naming an unknown user or oneself, and changes nothing', async () => {
@@ -348,7 +265,7 @@ describe('moderation', () => {
       ]) {
         const exception = waitFor(alice, 'exception');
         alice.emit('block_user', payload);
-        expectException(await exception, 'block_user');
+        expectErrorShape(await exception, 'block_user');
       }
       await sleep(300);
       expect(blockData).toEqual([]);
@@ -443,7 +360,7 @@ describe('moderation', () => {
       ]) {
         const exception = waitFor(alice, 'exception');
         alice.emit('report_user', { userId: ALICE, user2Id: BOB, comment });
-        expectException(await exception, 'report_user');
+        expectErrorShape(await exception, 'report_user');
       }
       // and through the ack, with the same error object
       const ack = await emitWithAck(alice, 'report_user', {
@@ -451,10 +368,10 @@ describe('moderation', () => {
         user2Id: BOB,
         comment: 'y'.repeat(1001),
       });
-      expectException(ack, 'report_user');
+      expectErrorShape(ack, 'report_user');
       await sleep(300);
       expect(reportData).toEqual([]);
-      expect(await count('reports')).toBe(0);
+      expect(await count(server, 'reports')).toBe(0);
     });
 
     it('refuses an unknown user2Id, oneself, or a foreign acting user, and stores nothing', async () => {
@@ -471,12 +388,12 @@ describe('moderation', () => {
       ]) {
         const exception = waitFor(alice, 'exception');
         alice.emit('report_user', payload);
-        expectException(await exception, 'report_user');
+        expectErrorShape(await exception, 'report_user');
       }
       await sleep(300);
       expect(reportData).toEqual([]);
       expect(bobExceptions).toEqual([]);
-      expect(await count('reports')).toBe(0);
+      expect(await count(server, 'reports')).toBe(0);
     });
   });
 });

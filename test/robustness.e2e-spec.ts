@@ -1,17 +1,26 @@
 // Bad input, limits and client compatibility, written from /work/shared/PROTOCOL.md.
 import {
-  closeAllSockets,
+  ANSWER_EVENTS,
+  VARIANTS,
+  count,
+  errorShapeProblem,
+  eventually,
+  expectErrorShape,
+  nowCeil,
+  nowFloor,
+  snapshot,
+} from './support/protocol.js';
+import {
   collect,
   connect,
   connectAs,
   emitWithAck,
   sleep,
   waitFor,
-  type ClientVersion,
   type TestSocket,
   type Transport,
 } from './support/sockets.js';
-import { startTestServer, TestServer } from './support/test-server.js';
+import { useTestServer } from './support/suite.js';
 
 const ALICE = 1;
 const BOB = 2;
@@ -30,19 +39,6 @@ const VALID: Record<string, Record<string, unknown>> = {
   read_unread: { userId: ALICE, user2Id: BOB },
 };
 const EVENTS = Object.keys(VALID);
-/** Every event a server answers on; none of them may reach a bystander when input is refused. */
-const ANSWER_EVENTS = [
-  'exception',
-  'connect_listener',
-  'new_message',
-  'get_data_message',
-  'chat_message',
-  'block_data',
-  'cleared_chat',
-  'report_data',
-  'read_status',
-  'read_data_status',
-];
 /** Payload fields that hold a user id, per event. */
 const ID_FIELDS: Record<string, string[]> = {
   connect_user: ['userId'],
@@ -113,20 +109,6 @@ const BAD_IDS: unknown[] = [
   nestedObject(500),
 ];
 
-function describeException(payload: any, event: string): string | null {
-  if (!payload || typeof payload !== 'object') return `not an object: ${JSON.stringify(payload)}`;
-  if (payload.status !== 'error') return `status is ${JSON.stringify(payload.status)}`;
-  if (payload.event !== event) return `event is ${JSON.stringify(payload.event)}`;
-  if (typeof payload.message !== 'string' || payload.message.length === 0) {
-    return `message is ${JSON.stringify(payload.message)}`;
-  }
-  return null;
-}
-
-function expectException(payload: any, event: string): void {
-  expect(describeException(payload, event)).toBeNull();
-}
-
 function short(value: unknown): string {
   const text =
     typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
@@ -151,7 +133,7 @@ function expectOnlyTheProbe(seen: Array<[string, any]>, text: string): void {
 /** Records every answer event a socket receives. */
 function recordAnswers(socket: TestSocket): Array<[string, unknown]> {
   const seen: Array<[string, unknown]> = [];
-  for (const event of ANSWER_EVENTS)
+  for (const event of ['exception', ...ANSWER_EVENTS])
     socket.on(event, (payload: unknown) => seen.push([event, payload]));
   return seen;
 }
@@ -168,15 +150,13 @@ function normalize(value: any, volatile: string[]): any {
 }
 
 describe('robustness', () => {
-  let server: TestServer;
-
-  async function snapshot(): Promise<string> {
-    const tables = ['users', 'chat_constants', 'messages', 'blocks', 'reports'];
-    const rows = [];
-    for (const table of tables)
-      rows.push(await server.query(`SELECT * FROM ${table} ORDER BY 1, 2`));
-    return JSON.stringify(rows);
-  }
+  const server = useTestServer({
+    users: [
+      [ALICE, 'Alice'],
+      [BOB, 'Bob'],
+      [CAROL, 'Carol'],
+    ],
+  });
 
   /** Emits one refused request after another; returns a description of each that was not refused properly. */
   async function expectAllRefused(
@@ -190,7 +170,7 @@ describe('robustness', () => {
       else socket.emit(event, payload);
       const exception = await answer;
       const problem =
-        exception === undefined ? 'no exception within 1.5 s' : describeException(exception, event);
+        exception === undefined ? 'no exception within 1.5 s' : errorShapeProblem(exception, event);
       if (problem) problems.push(`${event} with ${label}: ${problem}`);
     }
     return problems;
@@ -206,23 +186,6 @@ describe('robustness', () => {
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(200);
   }
-
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  beforeEach(async () => {
-    await server.reset();
-    await server.createUser(ALICE, 'Alice');
-    await server.createUser(BOB, 'Bob');
-    await server.createUser(CAROL, 'Carol');
-  });
-  afterEach(async () => {
-    await closeAllSockets();
-  });
-  afterAll(async () => {
-    await closeAllSockets();
-    await server.close();
-  });
 
   /** Alice (phone + tablet) and Bob connected, with an unread message from Bob to Alice stored. */
   async function scene() {
@@ -249,7 +212,7 @@ describe('robustness', () => {
   describe.each(EVENTS)('%s', (event) => {
     it('refuses payloads of every bad shape with an exception on the calling socket only, changing nothing', async () => {
       const { alice, bob, tabletSeen, bobSeen } = await scene();
-      const before = await snapshot();
+      const before = await snapshot(server);
       const attempts: Array<[string, string, unknown]> = [['no payload', event, undefined]];
       for (const [label, payload] of BAD_PAYLOADS) attempts.push([label, event, payload]);
       // the valid payload wrapped in an array, or as a JSON string of that array
@@ -261,7 +224,7 @@ describe('robustness', () => {
       ]);
       expect(await expectAllRefused(alice, attempts)).toEqual([]);
 
-      expect(await snapshot()).toBe(before);
+      expect(await snapshot(server)).toEqual(before);
       await expectServerStillWorks(alice, bob, `still fine after bad ${event}`);
       expectOnlyTheProbe(tabletSeen, `still fine after bad ${event}`);
       expectOnlyTheProbe(bobSeen, `still fine after bad ${event}`);
@@ -269,7 +232,7 @@ describe('robustness', () => {
 
     it('refuses missing fields, bad ids, unknown users, oneself and a foreign acting user', async () => {
       const { alice, bob, tabletSeen, bobSeen } = await scene();
-      const before = await snapshot();
+      const before = await snapshot(server);
       const valid = VALID[event];
       const attempts: Array<[string, string, unknown]> = [];
       for (const field of Object.keys(valid)) {
@@ -305,7 +268,7 @@ describe('robustness', () => {
       }
       expect(await expectAllRefused(alice, attempts)).toEqual([]);
 
-      expect(await snapshot()).toBe(before);
+      expect(await snapshot(server)).toEqual(before);
       await expectServerStillWorks(alice, bob, `still fine after bad fields of ${event}`);
       expectOnlyTheProbe(tabletSeen, `still fine after bad fields of ${event}`);
       expectOnlyTheProbe(bobSeen, `still fine after bad fields of ${event}`);
@@ -314,7 +277,7 @@ describe('robustness', () => {
 
   it('answers a refusal through the ack with the same object as the exception event', async () => {
     const { alice, aliceTablet, bob } = await scene();
-    const before = await snapshot();
+    const before = await snapshot(server);
     const tabletExceptions = collect(aliceTablet, 'exception');
     for (const [event, payload] of [
       ['send_message', { ...VALID.send_message, message: '' }],
@@ -329,12 +292,12 @@ describe('robustness', () => {
     ] as Array<[string, unknown]>) {
       const event_ = waitFor(alice, 'exception');
       const ack = await emitWithAck(alice, event, payload);
-      expect([event, describeException(ack, event)]).toEqual([event, null]);
+      expect([event, errorShapeProblem(ack, event)]).toEqual([event, null]);
       expect(await event_).toEqual(ack);
     }
     await sleep(300);
     expect(tabletExceptions).toEqual([]);
-    expect(await snapshot()).toBe(before);
+    expect(await snapshot(server)).toEqual(before);
     await expectServerStillWorks(alice, bob, 'acks are fine');
   });
 
@@ -343,7 +306,7 @@ describe('robustness', () => {
     const bob = await connectAs(server.url, BOB);
     const aliceSeen = recordAnswers(alice);
     const bobSeen = recordAnswers(bob);
-    const before = await snapshot();
+    const before = await snapshot(server);
     const stranger = await connect(server.url);
     const attempts: Array<[string, string, unknown]> = EVENTS.filter(
       (e) => e !== 'connect_user',
@@ -355,7 +318,7 @@ describe('robustness', () => {
     await sleep(300);
     expect(aliceSeen).toEqual([]);
     expect(bobSeen).toEqual([]);
-    expect(await snapshot()).toBe(before);
+    expect(await snapshot(server)).toEqual(before);
 
     const bound = waitFor(stranger, 'connect_listener');
     stranger.emit('connect_user', JSON.stringify({ userId: String(CAROL) }));
@@ -379,7 +342,7 @@ describe('robustness', () => {
 
     const refused = waitFor(alice, 'exception');
     alice.emit('connect_user', { userId: BOB });
-    expectException(await refused, 'connect_user');
+    expectErrorShape(await refused, 'connect_user');
 
     const asBob = waitFor(alice, 'exception');
     alice.emit('send_message', {
@@ -388,7 +351,7 @@ describe('robustness', () => {
       messageType: 0,
       message: 'as bob',
     });
-    expectException(await asBob, 'send_message');
+    expectErrorShape(await asBob, 'send_message');
     await expectServerStillWorks(alice, bob, 'still alice');
     const rows = await server.query<{ message: string }>(
       'SELECT message FROM messages ORDER BY id',
@@ -399,7 +362,7 @@ describe('robustness', () => {
   it('ignores unknown events: no answer, no ack, and the server keeps working', async () => {
     const { alice, bob, tabletSeen, bobSeen } = await scene();
     const aliceSeen = recordAnswers(alice);
-    const before = await snapshot();
+    const before = await snapshot(server);
     const acks: unknown[] = [];
     for (const event of [
       'unknown_event',
@@ -425,7 +388,7 @@ describe('robustness', () => {
     expect(acks).toEqual([]);
     expect(tabletSeen).toEqual([]);
     expect(bobSeen).toEqual([]);
-    expect(await snapshot()).toBe(before);
+    expect(await snapshot(server)).toEqual(before);
     await expectServerStillWorks(alice, bob, 'unknown events ignored');
   });
 
@@ -460,15 +423,12 @@ describe('robustness', () => {
       for (const message of ['😀'.repeat(10_001), 'a'.repeat(10_001), '😀'.repeat(10_000) + 'a']) {
         const refused = waitFor(alice, 'exception');
         alice.emit('send_message', { ...VALID.send_message, message });
-        expectException(await refused, 'send_message');
+        expectErrorShape(await refused, 'send_message');
       }
       await sleep(300);
       expect(messages).toEqual([]);
       expect(bobSeen).toEqual([]);
-      const [{ count }] = await server.query<{ count: unknown }>(
-        'SELECT count(*) AS count FROM messages',
-      );
-      expect(Number(count)).toBe(0);
+      expect(await count(server, 'messages')).toBe(0);
     });
   });
 
@@ -485,12 +445,12 @@ describe('robustness', () => {
     for (let i = 0; i < 5; i++) {
       alice.emit('send_message', { ...VALID.send_message, message: `during the burst ${i}` });
     }
-    const deadline = Date.now() + 10_000;
-    while (received.length < 5 && Date.now() < deadline) await sleep(50);
     // all delivered (the contract promises no order between requests sent without waiting)
-    expect(received.map((row) => row.message).sort()).toEqual(
-      [0, 1, 2, 3, 4].map((i) => `during the burst ${i}`),
-    );
+    await eventually(async () => {
+      expect(received.map((row) => row.message).sort()).toEqual(
+        [0, 1, 2, 3, 4].map((i) => `during the burst ${i}`),
+      );
+    }, 10_000);
     await expectServerStillWorks(alice, bob, 'after the burst');
   });
 
@@ -501,12 +461,7 @@ describe('robustness', () => {
       await server.createUser(BOB, 'Bob', null);
     });
 
-    const CLIENTS: Array<[ClientVersion, Transport]> = [
-      ['v4', 'websocket'],
-      ['v4', 'polling'],
-      ['v2', 'websocket'],
-      ['v2', 'polling'],
-    ];
+    const CLIENTS = VARIANTS.map(({ version, transport }) => [version, transport] as const);
 
     describe.each(CLIENTS)('%s client over %s', (version, transport) => {
       it('connect_user, send_message and chat_listing answer as the contract says', async () => {
@@ -528,7 +483,7 @@ describe('robustness', () => {
           userId: BOB,
         });
 
-        const t0 = Math.floor(Date.now() / 1000);
+        const t0 = nowFloor();
         const echoed = waitFor(alice, 'new_message');
         const delivered = waitFor(bob, 'new_message');
         alice.emit(
@@ -542,7 +497,7 @@ describe('robustness', () => {
         );
         const row = await echoed;
         expect(await delivered).toEqual(row);
-        const t1 = Math.ceil(Date.now() / 1000);
+        const t1 = nowCeil();
         expect(row).toMatchObject({
           id: expect.any(Number),
           senderId: ALICE,
@@ -590,7 +545,7 @@ describe('robustness', () => {
           message: '',
         });
         const exception = await refused;
-        expectException(exception, 'send_message');
+        expectErrorShape(exception, 'send_message');
 
         answersByClient.set(`${version}/${transport}`, {
           exceptionKeys: Object.keys(exception).sort(),
@@ -612,22 +567,13 @@ describe('robustness', () => {
 });
 
 describe('transport limit (maxHttpBufferSize 100000)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ MAX_HTTP_BUFFER_SIZE: '100000' });
-  });
-  beforeEach(async () => {
-    await server.reset();
-    await server.createUser(ALICE, 'Alice');
-    await server.createUser(BOB, 'Bob');
-    await server.createUser(CAROL, 'Carol');
-  });
-  afterEach(async () => {
-    await closeAllSockets();
-  });
-  afterAll(async () => {
-    await closeAllSockets();
-    await server.close();
+  const server = useTestServer({
+    env: { MAX_HTTP_BUFFER_SIZE: '100000' },
+    users: [
+      [ALICE, 'Alice'],
+      [BOB, 'Bob'],
+      [CAROL, 'Carol'],
+    ],
   });
 
   it.each(['websocket', 'polling'] as Transport[])(
@@ -682,7 +628,7 @@ describe('transport limit (maxHttpBufferSize 100000)', () => {
       messageType: 0,
       message: 'x'.repeat(50_000),
     });
-    expectException(await refused, 'send_message');
+    expectErrorShape(await refused, 'send_message');
     await sleep(100);
     expect(carol.connected).toBe(true);
   });

@@ -1,15 +1,8 @@
-import { closeAllSockets, connectAs, waitFor } from './support/sockets.js';
-import { startTestServer, TestServer } from './support/test-server.js';
+import { connectAs, waitFor } from './support/sockets.js';
+import { useTestServer } from './support/suite.js';
 
 describe('smoke', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    await closeAllSockets();
-    await server.close();
-  });
+  const server = useTestServer();
 
   it('binds with v4 and v2 and delivers a message', async () => {
     await server.createUser(1, 'Alice');

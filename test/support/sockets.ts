@@ -63,17 +63,34 @@ export async function connectAs(
   return socket;
 }
 
-/** Resolves with the next payload of `event` on `socket`; rejects after `timeoutMs`. */
-export function waitFor<T = any>(socket: TestSocket, event: string, timeoutMs = 3000): Promise<T> {
+export interface WaitOptions<T> {
+  /** Rejects after this many ms (3000 when left out). */
+  timeoutMs?: number;
+  /** Only a payload that satisfies `match` counts; others are passed over. */
+  match?: (payload: T) => boolean;
+}
+
+/**
+ * Resolves with the next payload of `event` on `socket` (the next one that satisfies
+ * `match`, when given); rejects after the timeout, given as a number or in the options.
+ */
+export function waitFor<T = any>(
+  socket: TestSocket,
+  event: string,
+  options: number | WaitOptions<T> = {},
+): Promise<T> {
+  const { timeoutMs = 3000, match } =
+    typeof options === 'number' ? { timeoutMs: options } : options;
   return new Promise<T>((resolve, reject) => {
     const listener = (payload: T) => {
+      if (match && !match(payload)) return;
       clearTimeout(timer);
       socket.off(event, listener);
       resolve(payload);
     };
     const timer = setTimeout(() => {
       socket.off(event, listener);
-      reject(new Error(`no "${event}" within ${timeoutMs} ms`));
+      reject(new Error(`no ${match ? 'matching ' : ''}"${event}" within ${timeoutMs} ms`));
     }, timeoutMs);
     socket.on(event, listener);
   });
