@@ -28,30 +28,6 @@ LEFT JOIN messages last ON last.id = c.last_message_id
 WHERE (c.user_low_id = $1 AND NOT c.cleared_by_low) OR (c.user_high_id = $1 AND NOT c.cleared_by_high)
 ORDER BY c.last_message_id DESC NULLS LAST, c.id DESC`;
 
-/**
- * Clears the conversation for the requester ($1) only, in one statement:
- * messages the other party ($2) already cleared are deleted for good, the rest
- * are marked cleared by the requester, and the conversation leaves the
- * requester's listing until a new message arrives.
- */
-const CLEAR_SQL = `
-WITH conversation AS (
-  SELECT id FROM chat_constants
-  WHERE user_low_id = LEAST($1::integer, $2::integer) AND user_high_id = GREATEST($1::integer, $2::integer)
-),
-purged AS (
-  DELETE FROM messages m USING conversation
-  WHERE m.chat_constant_id = conversation.id AND m.deleted_id = $2
-),
-hidden AS (
-  UPDATE messages m SET deleted_id = $1 FROM conversation
-  WHERE m.chat_constant_id = conversation.id AND m.deleted_id = 0
-)
-UPDATE chat_constants c SET
-  cleared_by_low = c.cleared_by_low OR c.user_low_id = $1,
-  cleared_by_high = c.cleared_by_high OR c.user_high_id = $1
-FROM conversation WHERE c.id = conversation.id`;
-
 @Injectable()
 export class ConversationsService {
   constructor(
@@ -68,6 +44,33 @@ export class ConversationsService {
 
   async clear(requesterId: number, otherId: number): Promise<void> {
     await this.users.requireProfiles(otherId);
-    await this.dataSource.query(CLEAR_SQL, [requesterId, otherId]);
+    // One transaction that first locks the conversation row: a send to this pair
+    // (whose upsert locks the same row) or the other user's clear waits for it,
+    // and each statement below sees everything committed before the lock.
+    await this.dataSource.transaction(async (manager) => {
+      const [conversation]: Array<{ id: number }> = await manager.query(
+        `SELECT id FROM chat_constants
+         WHERE user_low_id = LEAST($1::integer, $2::integer) AND user_high_id = GREATEST($1::integer, $2::integer)
+         FOR UPDATE`,
+        [requesterId, otherId],
+      );
+      if (!conversation) return;
+      // What the other party already cleared is now cleared by both: gone for good.
+      await manager.query(`DELETE FROM messages WHERE chat_constant_id = $1 AND deleted_id = $2`, [
+        conversation.id,
+        otherId,
+      ]);
+      await manager.query(
+        `UPDATE messages SET deleted_id = $2 WHERE chat_constant_id = $1 AND deleted_id = 0`,
+        [conversation.id, requesterId],
+      );
+      await manager.query(
+        `UPDATE chat_constants SET
+           cleared_by_low = cleared_by_low OR user_low_id = $2,
+           cleared_by_high = cleared_by_high OR user_high_id = $2
+         WHERE id = $1`,
+        [conversation.id, requesterId],
+      );
+    });
   }
 }

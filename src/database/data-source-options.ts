@@ -6,6 +6,7 @@ import { Message } from '../messages/message.entity.js';
 import { Block } from '../moderation/block.entity.js';
 import { Report } from '../moderation/report.entity.js';
 import { User } from '../users/user.entity.js';
+import { ExclusivePGlitePool } from './exclusive-pglite-pool.js';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSchema.js';
 
 export const ENTITIES = [User, Conversation, Message, Block, Report];
@@ -35,5 +36,7 @@ export function buildDataSourceOptions(
     return { ...common, url: config.databaseUrl, extra: { max: 10 } };
   }
   const dataDir = config.dataDir === 'memory://' ? undefined : config.dataDir;
-  return { ...common, driver: new PGliteDriver({ dataDir }).driver };
+  // The driver object sets PGlite's options; the pool lends its one connection exclusively.
+  new PGliteDriver({ dataDir });
+  return { ...common, driver: { Pool: ExclusivePGlitePool } };
 }
