@@ -8,6 +8,9 @@ import type { AppConfig } from '../config/app-config.js';
  * allowed, both transports, the configured frame limit (contract, "Transport").
  */
 export class LegacyIoAdapter extends IoAdapter {
+  /** Per socket, the promise of the last event it sent that the server is still handling. */
+  private readonly pending = new WeakMap<object, Promise<unknown>>();
+
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
@@ -27,5 +30,31 @@ export class LegacyIoAdapter extends IoAdapter {
         credentials: true,
       },
     } as ServerOptions);
+  }
+
+  /**
+   * Handles each socket's events one after another, in the order they arrived
+   * (Nest runs them concurrently): a chat's messages are stored and delivered
+   * in the order they were typed, and connect_user settles before what follows.
+   * Different sockets still run in parallel.
+   */
+  override bindMessageHandlers(
+    socket: Parameters<IoAdapter['bindMessageHandlers']>[0],
+    handlers: Parameters<IoAdapter['bindMessageHandlers']>[1],
+    transform: Parameters<IoAdapter['bindMessageHandlers']>[2],
+  ): void {
+    const inOrder = handlers.map((handler) => ({
+      ...handler,
+      callback: (...args: unknown[]) => {
+        const previous = this.pending.get(socket) ?? Promise.resolve();
+        const current = previous.then(() => handler.callback(...args));
+        this.pending.set(
+          socket,
+          current.catch(() => undefined),
+        );
+        return current;
+      },
+    }));
+    super.bindMessageHandlers(socket, inOrder, transform);
   }
 }

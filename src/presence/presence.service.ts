@@ -24,6 +24,10 @@ export class PresenceService {
       );
     }
     await this.users.requireProfiles(userId);
+    // Events of one socket are handled in order, but re-check after the await anyway.
+    if (client.data.userId !== undefined && client.data.userId !== userId) {
+      throw new WsException(`this socket is already connected as user ${client.data.userId}`);
+    }
     this.notifier.bind(client, userId);
   }
 

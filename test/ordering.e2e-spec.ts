@@ -1,0 +1,83 @@
+// Per-socket ordering and races that only show when a client does not wait for
+// answers (contract: "Nothing acknowledged is ever lost"; a socket acts as one user).
+import { collect, connect, connectAs, waitFor } from './support/sockets.js';
+import { expectErrorShape } from './support/protocol.js';
+import { useTestServer } from './support/suite.js';
+
+describe('events of one socket', () => {
+  const server = useTestServer({
+    users: [
+      [1, 'Alice'],
+      [2, 'Bob'],
+      [3, 'Carol'],
+    ],
+  });
+
+  it('are stored and delivered in the order they were sent', async () => {
+    const alice = await connectAs(server.url, 1);
+    const bob = await connectAs(server.url, 2);
+    const received = collect<{ message: string }>(bob, 'new_message');
+    const texts = Array.from({ length: 60 }, (_, i) => `m${i}`);
+    for (const message of texts) {
+      alice.emit('send_message', { senderId: 1, receiverId: 2, messageType: 0, message });
+    }
+    const deadline = Date.now() + 10_000;
+    while (received.length < texts.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(received.map((row) => row.message)).toEqual(texts);
+    const stored = await server.query<{ message: string }>(
+      'SELECT message FROM messages ORDER BY id',
+    );
+    expect(stored.map((row) => row.message)).toEqual(texts);
+  });
+
+  it('cannot bind two users, even when both connect_user are sent at once', async () => {
+    const socket = await connect(server.url);
+    const answers = collect(socket, 'connect_listener');
+    const refused = waitFor(socket, 'exception');
+    socket.emit('connect_user', { userId: 1 });
+    socket.emit('connect_user', { userId: 2 });
+    expectErrorShape(await refused, 'connect_user');
+    expect(answers).toEqual([{ success_message: 'connected successfully', userId: 1 }]);
+
+    const carol = await connectAs(server.url, 3);
+    const forBob = collect(socket, 'new_message');
+    const bob = await connectAs(server.url, 2);
+    const bobGot = waitFor(bob, 'new_message');
+    carol.emit('send_message', { senderId: 3, receiverId: 2, messageType: 0, message: 'to Bob' });
+    await bobGot;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(forBob).toEqual([]);
+  });
+});
+
+describe('payload size', () => {
+  const server = useTestServer({
+    users: [
+      [1, 'Alice'],
+      [2, 'Bob'],
+    ],
+  });
+
+  it('refuses a payload with hundreds of fields without stalling other users', async () => {
+    const alice = await connectAs(server.url, 1);
+    const bob = await connectAs(server.url, 2);
+    const wide: Record<string, unknown> = {
+      senderId: 1,
+      receiverId: 2,
+      messageType: 0,
+      message: 'x',
+    };
+    for (let i = 0; i < 200_000; i++) wide[`k${i}`] = i;
+    const refused = waitFor(alice, 'exception', 10_000);
+    alice.emit('send_message', JSON.stringify(wide));
+    const error = await refused;
+    expectErrorShape(error, 'send_message');
+    expect(error.message).toMatch(/too many fields/);
+    const got = waitFor(alice, 'new_message');
+    bob.emit('send_message', { senderId: 2, receiverId: 1, messageType: 0, message: 'still here' });
+    expect((await got).message).toBe('still here');
+    expect(await server.query('SELECT message FROM messages')).toEqual([{ message: 'still here' }]);
+  });
+});
