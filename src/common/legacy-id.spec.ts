@@ -74,5 +74,7 @@ describe('IsTextOfLength', () => {
     expect(check(5)).toEqual(['text must be a string']);
     expect(check(undefined)).toEqual(['text is required']);
     expect(check('a\u0000')[0]).toMatch(/NUL/);
+    expect(check('a\ud800')[0]).toMatch(/unpaired surrogate/);
+    expect(check('\udc00b')[0]).toMatch(/unpaired surrogate/);
   });
 });

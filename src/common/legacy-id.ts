@@ -88,6 +88,8 @@ export function codePointLength(text: string): number {
   return length;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** A string of `min` to `max` Unicode code points. */
 export function IsTextOfLength(
   min: number,
@@ -99,7 +101,9 @@ export function IsTextOfLength(
       name: 'isTextOfLength',
       validator: {
         validate: (value: unknown) => {
-          if (typeof value !== 'string' || value.includes('\u0000')) return false;
+          if (typeof value !== 'string' || value.includes('\u0000') || LONE_SURROGATE.test(value)) {
+            return false;
+          }
           const length = codePointLength(value);
           return length >= min && length <= max();
         },
@@ -110,6 +114,10 @@ export function IsTextOfLength(
           // Postgres text cannot hold NUL; refuse it instead of failing at the database.
           if (value.includes('\u0000'))
             return `${args?.property} must not contain the NUL character (\\u0000)`;
+          // Postgres would store U+FFFD instead: refuse rather than change the text.
+          if (LONE_SURROGATE.test(value)) {
+            return `${args?.property} must be valid Unicode (it contains an unpaired surrogate)`;
+          }
           return codePointLength(value) < min
             ? `${args?.property} must not be empty`
             : `${args?.property} must be at most ${max()} characters long`;

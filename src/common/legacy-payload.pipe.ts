@@ -20,23 +20,36 @@ export class LegacyPayloadPipe implements PipeTransform<unknown, Record<string, 
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
       throw new WsException('payload must be a JSON object or a JSON string of an object');
     }
-    if (nestedDeeperThan(payload, MAX_PAYLOAD_DEPTH)) {
-      throw new WsException(`payload is nested too deeply (more than ${MAX_PAYLOAD_DEPTH} levels)`);
-    }
+    const shape = tooLarge(payload);
+    if (shape) throw new WsException(shape);
     return payload as Record<string, unknown>;
   }
 }
 
-/** No event has nested fields; deeper payloads are refused before validation recurses into them. */
+/**
+ * No event has nested fields or more than a few keys. Anything much deeper or
+ * wider is refused before validation walks it: class-transformer's cost grows
+ * faster than linearly with key count, so one hostile frame could stall the
+ * event loop for everyone.
+ */
 const MAX_PAYLOAD_DEPTH = 8;
+const MAX_PAYLOAD_VALUES = 100;
 
-function nestedDeeperThan(root: object, maxDepth: number): boolean {
+function tooLarge(root: object): string | null {
   const stack: Array<[unknown, number]> = [[root, 1]];
+  let values = 0;
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
     if (value === null || typeof value !== 'object') continue;
-    if (depth > maxDepth) return true;
-    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+    if (depth > MAX_PAYLOAD_DEPTH) {
+      return `payload is nested too deeply (more than ${MAX_PAYLOAD_DEPTH} levels)`;
+    }
+    for (const key in value) {
+      if (++values > MAX_PAYLOAD_VALUES) {
+        return `payload has too many fields (more than ${MAX_PAYLOAD_VALUES})`;
+      }
+      stack.push([(value as Record<string, unknown>)[key], depth + 1]);
+    }
   }
-  return false;
+  return null;
 }
