@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Ack, ChatServer, ChatSocket } from '../common/chat-socket.js';
 import type { ServerEventName, ServerEventPayload } from './server-events.js';
 
-/** Every socket of a user, on every node, joins this room. */
+/** Every socket of a user joins this room (on this node; multi-node delivery needs a shared adapter). */
 export function userRoom(userId: number): string {
   return `user:${userId}`;
 }
