@@ -114,39 +114,27 @@ describe('ConversationsService', () => {
       expect(await context.dataSource.query('SELECT id FROM chat_constants')).toHaveLength(1);
     });
   });
-});
 
-describe('ConversationsService under concurrency', () => {
-  let context: ServiceContext;
-  let conversations: ConversationsService;
-  let messages: MessagesService;
+  describe('under concurrency', () => {
+    it('deletes for good when both users clear at the same moment', async () => {
+      for (let i = 0; i < 3; i++) await messages.send(1, 2, MessageType.Text, `m${i}`);
+      await Promise.all([conversations.clear(1, 2), conversations.clear(2, 1)]);
+      expect(await context.dataSource.query('SELECT id FROM messages')).toEqual([]);
+      expect((await messages.history(1, 2)).rows).toEqual([]);
+      expect((await messages.history(2, 1)).rows).toEqual([]);
+    });
 
-  beforeAll(async () => {
-    context = await createServiceContext();
-    conversations = context.get(ConversationsService);
-    messages = context.get(MessagesService);
-  });
-  afterAll(() => context.close());
-  beforeEach(() => context.reset(1, 2));
-
-  it('deletes for good when both users clear at the same moment', async () => {
-    for (let i = 0; i < 3; i++) await messages.send(1, 2, MessageType.Text, `m${i}`);
-    await Promise.all([conversations.clear(1, 2), conversations.clear(2, 1)]);
-    expect(await context.dataSource.query('SELECT id FROM messages')).toEqual([]);
-    expect((await messages.history(1, 2)).rows).toEqual([]);
-    expect((await messages.history(2, 1)).rows).toEqual([]);
-  });
-
-  it('never hides a conversation whose new message is still visible', async () => {
-    await messages.send(1, 2, MessageType.Text, 'before');
-    for (let round = 0; round < 5; round++) {
-      await Promise.all([
-        messages.send(2, 1, MessageType.Text, `race ${round}`),
-        conversations.clear(1, 2),
-      ]);
-      const visible = (await messages.history(1, 2)).rows.length;
-      const listed = (await conversations.list(1)).length;
-      expect(listed).toBe(visible > 0 ? 1 : 0);
-    }
+    it('never hides a conversation whose new message is still visible', async () => {
+      await messages.send(1, 2, MessageType.Text, 'before');
+      for (let round = 0; round < 5; round++) {
+        await Promise.all([
+          messages.send(2, 1, MessageType.Text, `race ${round}`),
+          conversations.clear(1, 2),
+        ]);
+        const visible = (await messages.history(1, 2)).rows.length;
+        const listed = (await conversations.list(1)).length;
+        expect(listed).toBe(visible > 0 ? 1 : 0);
+      }
+    });
   });
 });
