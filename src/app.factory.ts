@@ -1,30 +1,27 @@
 import 'reflect-metadata';
-import { INestApplication, LogLevel } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
 import { LegacyIoAdapter } from './common/legacy-io.adapter.js';
 import { UsersService } from './users/users.service.js';
 
-export interface CreateAppOptions {
-  logger?: LogLevel[] | false;
-}
-
 /**
  * Builds and starts the whole server (HTTP + Socket.IO on one port). Used by
  * main.ts and by the e2e tests, so tests run exactly what production runs.
+ * Stopping is `app.close()`: it drains first (see ServerLifecycle).
  */
-export async function startApp(
-  config: AppConfig,
-  options: CreateAppOptions = {},
-): Promise<INestApplication> {
+export async function startApp(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: options.logger ?? ['log', 'warn', 'error'],
+    bufferLogs: true,
     abortOnError: false,
   });
-  app.useWebSocketAdapter(new LegacyIoAdapter(app, config));
-  app.enableShutdownHooks();
+  app.useLogger(app.get(Logger));
+  const adapter = new LegacyIoAdapter(app, config);
+  await adapter.prepare();
+  app.useWebSocketAdapter(adapter);
   app.useBodyParser('json', { limit: '100kb' });
   await app.init();
   if (config.demoUsers) await app.get(UsersService).createDemoUsersIfEmpty();

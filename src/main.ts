@@ -1,29 +1,66 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
+import { pino } from 'pino';
 import { startApp } from './app.factory.js';
-import { ConfigError, loadConfig } from './config/app-config.js';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
 import { isEmbedded } from './database/data-source-options.js';
 
+/** Before the app exists (bad configuration, failed start-up), log with plain pino. */
+const bootstrapLog = pino({ base: { context: 'Bootstrap' } });
+
+/**
+ * SIGTERM/SIGINT: drain and close (see ServerLifecycle), then exit 0; if that
+ * takes longer than SHUTDOWN_TIMEOUT_MS, exit 1 anyway.
+ */
+function stopOnSignals(app: INestApplication, config: AppConfig, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: shutting down within ${config.shutdownTimeoutMs} ms`);
+    setTimeout(() => {
+      logger.error(
+        `shutdown took longer than SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; exiting`,
+      );
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    app.close().then(
+      () => {
+        logger.log('shut down cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${error instanceof Error ? error.stack : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
 async function main(): Promise<void> {
-  const logger = new Logger('Bootstrap');
   let config;
   try {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      logger.error(`Invalid configuration: ${error.message}`);
+      bootstrapLog.fatal(`Invalid configuration: ${error.message}`);
       process.exit(1);
     }
     throw error;
   }
   const app = await startApp(config);
+  const logger = new Logger('Bootstrap');
+  stopOnSignals(app, config, logger);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const db = isEmbedded(config)
     ? `embedded PGlite in ${config.dataDir}`
     : 'Postgres at DATABASE_URL';
+  const nodes = config.redisUrl ? 'multi-node through Redis at REDIS_URL' : 'single node';
   logger.log(
-    `Chat server listening on port ${port} (Socket.IO path ${config.socketPath}), database: ${db}`,
+    `Chat server listening on port ${port} (Socket.IO path ${config.socketPath}), database: ${db}, ${nodes}`,
   );
   if (config.adminToken) {
     logger.log(
@@ -39,8 +76,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  new Logger('Bootstrap').error(
-    error instanceof Error ? (error.stack ?? error.message) : String(error),
-  );
+  bootstrapLog.fatal(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(1);
 });

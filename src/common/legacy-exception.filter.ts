@@ -1,5 +1,6 @@
-import { ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, Injectable, Logger } from '@nestjs/common';
 import { BaseWsExceptionFilter, WsException } from '@nestjs/websockets';
+import { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { ChatSocket } from './chat-socket.js';
 
 export interface ExceptionPayload {
@@ -14,8 +15,13 @@ export interface ExceptionPayload {
  * Nothing escapes to the socket layer, so no input can crash the server.
  */
 @Catch()
+@Injectable()
 export class LegacyExceptionFilter extends BaseWsExceptionFilter {
   private readonly logger = new Logger('SocketErrors');
+
+  constructor(private readonly metrics: ChatMetrics) {
+    super();
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ws = host.switchToWs();
@@ -50,6 +56,7 @@ export class LegacyExceptionFilter extends BaseWsExceptionFilter {
         typeof response === 'string' ? response : (response as { message?: unknown }).message;
       return Array.isArray(message) ? String(message[0]) : String(message ?? exception.message);
     }
+    this.metrics.errors.inc({ source: 'socket_handler' });
     this.logger.error(
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     );

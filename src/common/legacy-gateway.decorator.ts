@@ -1,10 +1,16 @@
-import { applyDecorators, UseFilters } from '@nestjs/common';
+import { applyDecorators, UseFilters, UseInterceptors } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
 import { LegacyExceptionFilter } from './legacy-exception.filter.js';
+import { SocketEventInterceptor } from './socket-event.interceptor.js';
 
 /**
  * A gateway on the app's one Socket.IO server whose every failure becomes the
- * contract's `exception` answer. All feature gateways use it.
+ * contract's `exception` answer, with metrics and shutdown draining around
+ * every handler. All feature gateways use it.
  */
 export const LegacyGateway = (): ClassDecorator =>
-  applyDecorators(WebSocketGateway(), UseFilters(LegacyExceptionFilter));
+  applyDecorators(
+    WebSocketGateway(),
+    UseFilters(LegacyExceptionFilter),
+    UseInterceptors(SocketEventInterceptor),
+  );

@@ -1,25 +1,40 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { PinoLogger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
+import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
+import { RedisConnections } from '../redis/redis-connections.js';
+import type { ChatSocket } from './chat-socket.js';
 
 /**
  * Socket.IO v4 that old apps can talk to: Engine.IO v3 (Socket.IO v2 clients)
  * allowed, both transports, the configured frame limit (contract, "Transport").
+ * With REDIS_URL, rooms and emits span every node through the Redis adapter.
  */
 export class LegacyIoAdapter extends IoAdapter {
   /** Per socket, the promise of the last event it sent that the server is still handling. */
   private readonly pending = new WeakMap<object, Promise<unknown>>();
+  private lifecycle?: ServerLifecycle;
+  private eventLogger?: PinoLogger;
 
   constructor(
-    app: INestApplicationContext,
+    private readonly app: INestApplicationContext,
     private readonly config: AppConfig,
   ) {
     super(app);
   }
 
+  /** Resolved once all providers exist (the adapter itself is built before them). */
+  async prepare(): Promise<void> {
+    this.lifecycle = this.app.get(ServerLifecycle);
+    this.eventLogger = await this.app.resolve(PinoLogger);
+  }
+
   createIOServer(port: number, options?: ServerOptions): Server {
-    return super.createIOServer(port, {
+    const server: Server = super.createIOServer(port, {
       ...options,
       path: this.config.socketPath,
       allowEIO3: true,
@@ -29,14 +44,26 @@ export class LegacyIoAdapter extends IoAdapter {
         origin: this.config.corsOrigin === '*' ? true : this.config.corsOrigin.split(','),
         credentials: true,
       },
+      // A draining node takes no new connections; the client's retry lands on another node.
+      allowRequest: (_request, callback) => callback(null, !this.lifecycle?.draining),
     } as ServerOptions);
+    const redis = this.app.get(RedisConnections);
+    if (redis.commands && redis.subscriber) {
+      // The classic pub/sub adapter: every node hears every broadcast, which suits a
+      // handful of nodes on one Redis (the sharded adapter is for Redis Cluster).
+      server.adapter(
+        createAdapter(redis.commands, redis.subscriber, { key: redis.key('socket.io') }),
+      );
+    }
+    return server;
   }
 
   /**
    * Handles each socket's events one after another, in the order they arrived
    * (Nest runs them concurrently): a chat's messages are stored and delivered
    * in the order they were typed, and connect_user settles before what follows.
-   * Different sockets still run in parallel.
+   * Different sockets still run in parallel. Each event is counted in flight
+   * (shutdown waits for it) and logs with its own correlation id.
    */
   override bindMessageHandlers(
     socket: Parameters<IoAdapter['bindMessageHandlers']>[0],
@@ -46,8 +73,13 @@ export class LegacyIoAdapter extends IoAdapter {
     const inOrder = handlers.map((handler) => ({
       ...handler,
       callback: (...args: unknown[]) => {
+        this.lifecycle?.eventStarted();
         const previous = this.pending.get(socket) ?? Promise.resolve();
-        const current = previous.then(() => handler.callback(...args));
+        const current = previous
+          .then(() =>
+            this.inContext(socket as ChatSocket, handler.message, () => handler.callback(...args)),
+          )
+          .finally(() => this.lifecycle?.eventFinished());
         this.pending.set(
           socket,
           current.catch(() => undefined),
@@ -56,5 +88,18 @@ export class LegacyIoAdapter extends IoAdapter {
       },
     }));
     super.bindMessageHandlers(socket, inOrder, transform);
+  }
+
+  /** Runs a handler so that every log line it writes carries the event's correlation id. */
+  private inContext<T>(socket: ChatSocket, event: unknown, run: () => T): T {
+    if (!this.eventLogger) return run();
+    return this.eventLogger.runInContext(run, {
+      bindings: {
+        eventId: randomUUID(),
+        event: String(event),
+        socketId: socket.id,
+        userId: socket.data.userId,
+      },
+    });
   }
 }

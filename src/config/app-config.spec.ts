@@ -11,6 +11,11 @@ describe('loadConfig', () => {
     expect(config.demoUsers).toBe(false);
     expect(config.messageMaxLength).toBe(10_000);
     expect(config.maxHttpBufferSize).toBe(5 * 1024 * 1024);
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.redisKeyPrefix).toBe('chat');
+    expect(config.presenceTtlMs).toBe(15_000);
+    expect(config.shutdownTimeoutMs).toBe(10_000);
+    expect(config.logLevel).toBe('info');
   });
 
   it.each([
@@ -22,6 +27,12 @@ describe('loadConfig', () => {
     [{ MESSAGE_MAX_LENGTH: '0' }, 'MESSAGE_MAX_LENGTH'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
     [{ SOCKET_PATH: 'socket.io' }, 'SOCKET_PATH'],
+    [{ REDIS_URL: 'http://localhost:6379' }, 'REDIS_URL'],
+    [{ REDIS_URL: 'redis://[bad' }, 'REDIS_URL'],
+    [{ REDIS_KEY_PREFIX: 'has space' }, 'REDIS_KEY_PREFIX'],
+    [{ PRESENCE_TTL_MS: '500' }, 'PRESENCE_TTL_MS'],
+    [{ SHUTDOWN_TIMEOUT_MS: 'soon' }, 'SHUTDOWN_TIMEOUT_MS'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
   ])('refuses %p naming the variable', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
@@ -34,6 +45,11 @@ describe('loadConfig', () => {
       RUN_MIGRATIONS: 'false',
       ADMIN_TOKEN: 'secret-token',
       MESSAGE_MAX_LENGTH: '500',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: 'chat-eu',
+      PRESENCE_TTL_MS: '3000',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+      LOG_LEVEL: 'DEBUG',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -41,6 +57,11 @@ describe('loadConfig', () => {
       runMigrations: false,
       adminToken: 'secret-token',
       messageMaxLength: 500,
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisKeyPrefix: 'chat-eu',
+      presenceTtlMs: 3000,
+      shutdownTimeoutMs: 2000,
+      logLevel: 'debug',
     });
   });
 });

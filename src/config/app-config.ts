@@ -24,7 +24,20 @@ export class AppConfig {
   socketPath: string;
   /** Allowed CORS origins for browsers (`*` for any). */
   corsOrigin: string;
+  /** Redis for multi-node delivery and shared presence; unset means one node, no Redis. */
+  redisUrl?: string;
+  /** Prefix of every Redis key and channel, so deployments (or tests) can share one Redis. */
+  redisKeyPrefix: string;
+  /** How long a node's presence entries outlive its last heartbeat (a killed node's users go offline after this). */
+  presenceTtlMs: number;
+  /** Longest a SIGTERM shutdown may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
+  /** pino log level. */
+  logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {}
 
@@ -65,6 +78,34 @@ function readDatabaseUrl(env: Env): string | undefined {
   return raw;
 }
 
+function readRedisUrl(env: Env): string | undefined {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL must be a URL like redis://host:6379 or rediss://host:6380');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError(
+      `REDIS_URL must start with redis:// or rediss://, got "${url.protocol}//"`,
+    );
+  }
+  return raw;
+}
+
+function readLogLevel(env: Env): LogLevel {
+  const raw = env.LOG_LEVEL?.trim().toLowerCase();
+  if (!raw) return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError(
+      `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`,
+    );
+  }
+  return raw as LogLevel;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const config = new AppConfig();
   config.port = readInt(env, 'PORT', 8887, 0, 65535);
@@ -92,5 +133,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError(`SOCKET_PATH must start with "/", got "${config.socketPath}"`);
   }
   config.corsOrigin = env.CORS_ORIGIN?.trim() || '*';
+  config.redisUrl = readRedisUrl(env);
+  config.redisKeyPrefix = env.REDIS_KEY_PREFIX?.trim() || 'chat';
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(config.redisKeyPrefix)) {
+    throw new ConfigError(
+      `REDIS_KEY_PREFIX must be 1 to 64 letters, digits or _.:- characters, got "${env.REDIS_KEY_PREFIX}"`,
+    );
+  }
+  config.presenceTtlMs = readInt(env, 'PRESENCE_TTL_MS', 15_000, 1_000, 600_000);
+  config.shutdownTimeoutMs = readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
+  config.logLevel = readLogLevel(env);
   return config;
 }

@@ -27,9 +27,9 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
   }
 
   handleDisconnect(client: ChatSocket): void {
-    // socket.io drops the socket from its user's room itself; nothing is stored.
-    if (client.data.userId !== undefined)
-      this.logger.debug(`user ${client.data.userId} socket ${client.id} left`);
+    if (client.data.userId === undefined) return;
+    this.logger.debug(`user ${client.data.userId} socket ${client.id} left`);
+    this.presence.unbound(client);
   }
 
   @SubscribeMessage('connect_user')

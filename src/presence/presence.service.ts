@@ -3,13 +3,15 @@ import { WsException } from '@nestjs/websockets';
 import type { ChatSocket } from '../common/chat-socket.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { UsersService } from '../users/users.service.js';
+import { PresenceStore } from './presence-store.js';
 
-/** Who is online: a user with at least one connected, bound socket. */
+/** Who is online: a user with at least one connected, bound socket, on any node. */
 @Injectable()
 export class PresenceService {
   constructor(
     private readonly users: UsersService,
     private readonly notifier: UserNotifier,
+    private readonly store: PresenceStore,
   ) {}
 
   /**
@@ -28,11 +30,21 @@ export class PresenceService {
     if (client.data.userId !== undefined && client.data.userId !== userId) {
       throw new WsException(`this socket is already connected as user ${client.data.userId}`);
     }
+    // Already bound, or gone while the profile was read (joining then would leave a ghost in the room).
+    if (client.data.userId === userId || !client.connected) return;
     this.notifier.bind(client, userId);
+    this.store.socketsChanged(userId, this.notifier.localSocketCount(userId));
+  }
+
+  /** A socket left; socket.io has already taken it out of its user's room. */
+  unbound(client: ChatSocket): void {
+    const userId = client.data.userId;
+    if (userId !== undefined)
+      this.store.socketsChanged(userId, this.notifier.localSocketCount(userId));
   }
 
   /** The users among `userIds` that are online. */
-  async onlineUsers(userIds: number[]): Promise<Set<number>> {
-    return new Set(userIds.filter((id) => this.notifier.localSocketCount(id) > 0));
+  onlineUsers(userIds: number[]): Promise<Set<number>> {
+    return this.store.onlineAmong(userIds);
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { startApp } from '../../src/app.factory.js';
@@ -29,9 +30,14 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     PORT: '0',
     DATA_DIR: 'memory://',
     ADMIN_TOKEN,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    // With REDIS_URL set, the suite runs through the Redis adapter and shared presence,
+    // each server in its own key space so parallel test servers never hear each other.
+    REDIS_URL: process.env.REDIS_URL,
+    REDIS_KEY_PREFIX: `test-${process.pid}-${randomUUID()}`,
     ...env,
   });
-  const app = await startApp(config, { logger: ['error'] });
+  const app = await startApp(config);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;

@@ -1,0 +1,50 @@
+import {
+  CallHandler,
+  ExecutionContext,
+  HttpException,
+  Injectable,
+  NestInterceptor,
+} from '@nestjs/common';
+import { WsException } from '@nestjs/websockets';
+import { catchError, Observable, tap, throwError } from 'rxjs';
+import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
+import { ChatMetrics, type EventOutcome } from '../metrics/chat-metrics.js';
+
+/**
+ * Around every socket handler (validation included): refuses new work while
+ * the node drains, and records each event's outcome and duration.
+ */
+@Injectable()
+export class SocketEventInterceptor implements NestInterceptor {
+  constructor(
+    private readonly lifecycle: ServerLifecycle,
+    private readonly metrics: ChatMetrics,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const event = String(context.switchToWs().getPattern());
+    const started = process.hrtime.bigint();
+    const record = (outcome: EventOutcome) => {
+      this.metrics.events.inc({ event, outcome });
+      this.metrics.eventDuration.observe(
+        { event },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+    };
+    if (this.lifecycle.draining) {
+      record('refused');
+      return throwError(
+        () => new WsException('the server is shutting down; reconnect and send again'),
+      );
+    }
+    return next.handle().pipe(
+      tap({ complete: () => record('ok') }),
+      catchError((error: unknown) => {
+        record(
+          error instanceof WsException || error instanceof HttpException ? 'refused' : 'error',
+        );
+        return throwError(() => error);
+      }),
+    );
+  }
+}

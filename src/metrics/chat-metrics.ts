@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** How a socket event ended: answered, refused (bad input, rule), or failed (a server fault). */
+export type EventOutcome = 'ok' | 'refused' | 'error';
+
+/**
+ * Every Prometheus metric of the server, in one registry per app (tests run
+ * several apps in one process; the default global registry would clash).
+ */
+@Injectable()
+export class ChatMetrics {
+  readonly registry = new Registry();
+
+  /** Read at scrape time from the socket server. */
+  private socketCount: () => number = () => 0;
+
+  readonly connectedSockets: Gauge = new Gauge({
+    name: 'chat_connected_sockets',
+    help: 'Socket.IO connections open on this node',
+    registers: [this.registry],
+    collect: (): void => this.connectedSockets.set(this.socketCount()),
+  });
+
+  readonly events = new Counter({
+    name: 'chat_socket_events_total',
+    help: 'Socket events handled, by event name and outcome (ok, refused, error)',
+    labelNames: ['event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly eventDuration = new Histogram({
+    name: 'chat_socket_event_duration_seconds',
+    help: 'Time from handling start to answer, by event name',
+    labelNames: ['event'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly messagesPersisted = new Counter({
+    name: 'chat_messages_persisted_total',
+    help: 'Chat messages stored (committed) by this node',
+    registers: [this.registry],
+  });
+
+  readonly deliveries = new Counter({
+    name: 'chat_deliveries_total',
+    help: 'Server events sent, by event name: one per addressed user (all their sockets, any node) or socket',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly errors = new Counter({
+    name: 'chat_errors_total',
+    help: 'Faults, by source (socket_handler, redis)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'chat_' });
+  }
+
+  countSocketsWith(count: () => number): void {
+    this.socketCount = count;
+  }
+}
