@@ -1,0 +1,250 @@
+// `npm run bench` (after `npm run build`) and `npm run bench:smoke`:
+// the send ladder on a database-less Socket.IO relay and on the built product,
+// the product's idle-connection memory, and its read latencies, on a fresh
+// Postgres database that is dropped at the end. Prints a Markdown report and
+// writes bench/results/latest.json. Knobs: BENCH_RUNGS (msg/s, comma list),
+// BENCH_SECONDS, BENCH_PAIRS, BENCH_IDLE_SOCKETS, BENCH_POSTGRES_URL.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBenchDatabase, postgresVersion, seedReadData, seedUsers } from './database.mjs';
+import { runIdleMemory } from './idle-memory.mjs';
+import { runLadder } from './load-generator.mjs';
+import { runReads } from './reads.mjs';
+import { renderMarkdown } from './report.mjs';
+import { openFiles, startServer, startWindow, stopAll } from './server-process.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PRODUCT_SCRIPT = `${ROOT}dist/main.js`;
+const RELAY_SCRIPT = `${ROOT}bench/relay-server.mjs`;
+const RESULTS_FILE = `${ROOT}bench/results/latest.json`;
+
+const smoke = process.argv.includes('--smoke');
+
+function envList(name, fallback) {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const values = raw.split(',').map((v) => Number(v.trim()));
+  if (values.some((v) => !Number.isFinite(v) || v <= 0)) {
+    throw new Error(`${name} must be a comma-separated list of positive numbers, got "${raw}"`);
+  }
+  return values;
+}
+const envNumber = (name, fallback) => envList(name, [fallback])[0];
+
+// Smoke: the same code paths with tiny numbers, to prove the bench (and the
+// server under it) works, not to measure anything.
+const params = {
+  rates: envList('BENCH_RUNGS', smoke ? [200] : [1000, 2000, 3000, 5000, 7500, 10000]),
+  seconds: envNumber('BENCH_SECONDS', smoke ? 2 : 15),
+  pairs: envNumber('BENCH_PAIRS', smoke ? 10 : 100),
+  warmup: smoke ? { rate: 100, seconds: 1 } : { rate: 1000, seconds: 3 },
+  graceMs: 5_000,
+  maxLagMs: 1_000,
+  idleSockets: envNumber('BENCH_IDLE_SOCKETS', smoke ? 200 : 20_000),
+  settleMs: smoke ? 1_000 : 5_000,
+  reads: {
+    conversations: smoke ? 100 : 1_000,
+    pageMessages: smoke ? 2_000 : 100_000,
+    fullMessages: smoke ? 1_000 : 10_000,
+    warmup: smoke ? 3 : 10,
+    iterations: smoke ? { listing: 20, page: 20, full: 5 } : { listing: 200, page: 200, full: 30 },
+  },
+  postgresUrl: process.env.BENCH_POSTGRES_URL?.trim() || 'postgres://postgres@127.0.0.1:5432',
+};
+
+/**
+ * User ids: the ladder's pairs are 1..2P; the read data follows (listing
+ * user, its partners, then the two history pairs); the idle test binds 1..N.
+ */
+function userPlan() {
+  const listingUser = params.pairs * 2 + 1;
+  const afterListing = listingUser + params.reads.conversations + 1;
+  const data = {
+    listing: { user: listingUser, partners: params.reads.conversations },
+    page: { userA: afterListing, userB: afterListing + 1, messages: params.reads.pageMessages },
+    full: { userA: afterListing + 2, userB: afterListing + 3, messages: params.reads.fullMessages },
+  };
+  return { data, users: Math.max(params.idleSockets, afterListing + 3) };
+}
+
+const log = (line) => process.stderr.write(`${line}\n`);
+
+function quietly(fn, fallback) {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+async function machine() {
+  const cpuinfo = quietly(() => readFileSync('/proc/cpuinfo', 'utf8'), '');
+  const git = (...args) =>
+    quietly(() => execFileSync('git', args, { cwd: ROOT }).toString().trim(), '');
+  const commit = git('rev-parse', '--short', 'HEAD') || 'unknown';
+  const dirty = git('status', '--porcelain', '--', 'src') ? ' + uncommitted src changes' : '';
+  return {
+    cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: await postgresVersion(params.postgresUrl),
+    openFilesLimit: openFiles(process.pid).limit,
+    loadAverage: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
+    commit: commit + dirty,
+  };
+}
+
+/** Starts a server, runs `work(server)` (failing fast if the server dies), stops it. */
+async function withServer(options, work) {
+  const server = await startServer({ cwd: ROOT, ...options });
+  try {
+    return await Promise.race([
+      work(server),
+      server.unexpectedExit.then(() => new Promise(() => {})),
+    ]);
+  } finally {
+    await server.stop();
+  }
+}
+
+function ladderOptions(server, postgresDatabase) {
+  return {
+    url: server.url,
+    pairs: params.pairs,
+    rates: params.rates,
+    seconds: params.seconds,
+    warmup: params.warmup,
+    graceMs: params.graceMs,
+    maxLagMs: params.maxLagMs,
+    measure: () => startWindow(server.pid, { postgresDatabase }),
+    log,
+  };
+}
+
+async function main() {
+  const started = Date.now();
+  const result = {
+    smoke,
+    startedAt: new Date(started).toISOString(),
+    params: { ...params, postgresUrl: undefined },
+    machine: await machine(),
+    relay: null,
+    product: null,
+    idle: null,
+    reads: null,
+    errors: [],
+  };
+  // Each part runs even if an earlier one failed; failures are reported and make the exit code 1.
+  const attempt = async (name, fn) => {
+    try {
+      await fn();
+    } catch (error) {
+      log(`${name} failed: ${error.stack ?? error}`);
+      result.errors.push(`${name}: ${error.message}`);
+    }
+  };
+
+  const database = await createBenchDatabase(params.postgresUrl);
+  const interrupted = async (signal) => {
+    log(`\n${signal}: stopping servers and dropping ${database.name}`);
+    await stopAll();
+    await database.drop().catch(() => undefined);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  const productEnv = {
+    DATABASE_URL: database.url,
+    ADMIN_TOKEN: randomBytes(16).toString('hex'),
+    LOG_LEVEL: 'warn',
+    RUN_MIGRATIONS: 'true',
+    DEMO_USERS: 'false',
+    REDIS_URL: '', // one node: the bench measures this process, not a Redis round trip
+  };
+  const { data, users } = userPlan();
+  try {
+    log(`database ${database.name}; relay ladder`);
+    await attempt('relay ladder', () =>
+      withServer({ name: 'relay', script: RELAY_SCRIPT }, async (relay) => {
+        result.relay = await runLadder(ladderOptions(relay));
+      }),
+    );
+
+    log('product: start (migrations), seed, reads, ladder');
+    await attempt('product', () =>
+      withServer({ name: 'product', script: PRODUCT_SCRIPT, env: productEnv }, async (product) => {
+        await seedUsers(database.url, users);
+        await seedReadData(database.url, data);
+        await attempt('reads', async () => {
+          result.reads = await runReads({
+            url: product.url,
+            data,
+            iterations: params.reads.iterations,
+            warmup: params.reads.warmup,
+            measure: () => startWindow(product.pid, { postgresDatabase: database.name }),
+          });
+        });
+        await attempt('product ladder', async () => {
+          result.product = await runLadder(ladderOptions(product, database.name));
+        });
+      }),
+    );
+
+    log(`idle connections: ${params.idleSockets} sockets on a fresh product process`);
+    await attempt('idle connections', () =>
+      withServer(
+        { name: 'product (idle test)', script: PRODUCT_SCRIPT, env: productEnv },
+        async (product) => {
+          result.idle = await runIdleMemory({
+            server: product,
+            requested: params.idleSockets,
+            settleMs: params.settleMs,
+            log,
+          });
+        },
+      ),
+    );
+  } finally {
+    await stopAll();
+    await database.drop();
+  }
+
+  for (const [name, ladder] of [
+    ['relay', result.relay],
+    ['product', result.product],
+  ]) {
+    if (ladder?.problems.some((p) => p.startsWith('socket disconnected'))) {
+      result.errors.push(`${name} ladder: a load-generator socket was disconnected`);
+    }
+    const exceptions = ladder?.rungs.reduce((sum, rung) => sum + rung.exceptions, 0);
+    if (exceptions)
+      result.errors.push(`${name} ladder: ${exceptions} send_message refused (exception)`);
+  }
+  if (result.idle?.failed)
+    result.errors.push(`idle connections: ${result.idle.failed} sockets failed to bind`);
+
+  result.durationSeconds = (Date.now() - started) / 1000;
+  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
+  writeFileSync(RESULTS_FILE, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(renderMarkdown(result));
+  log(`\nwrote ${RESULTS_FILE}`);
+  return result.errors.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (error) => {
+    log(error.stack ?? String(error));
+    await stopAll();
+    process.exit(1);
+  },
+);
