@@ -23,8 +23,14 @@ export class RedisConnections implements OnApplicationShutdown {
     url?: string,
   ) {
     if (!url) return;
-    const options = { lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: true };
-    this.commands = new Redis(url, { ...options, connectionName: 'chat-commands' });
+    const options = { lazyConnect: true, maxRetriesPerRequest: 3 };
+    // Auto-pipelining batches the many small presence writes; never on the
+    // subscriber, where ioredis then loses track of (p)unsubscribe replies.
+    this.commands = new Redis(url, {
+      ...options,
+      enableAutoPipelining: true,
+      connectionName: 'chat-commands',
+    });
     this.subscriber = new Redis(url, { ...options, connectionName: 'chat-subscriber' });
     for (const client of [this.commands, this.subscriber]) {
       client.on('error', (error: Error) => {
