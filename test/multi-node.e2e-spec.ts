@@ -42,9 +42,9 @@ describeWithServices('two nodes behind one Redis', () => {
       REDIS_KEY_PREFIX: `multinode-${randomUUID()}`,
       PRESENCE_TTL_MS: String(PRESENCE_TTL_MS),
     };
-    nodeA = await startServerProcess(env);
-    // B starts after A so the two never run the migrations at the same time.
-    nodeB = await startServerProcess(env);
+    // Both start at once on the empty database, as `docker compose up` does: the
+    // migration lock lets one migrate while the other waits.
+    [nodeA, nodeB] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
     for (const [id, name] of [
       [ALICE, 'Alice'],
       [BOB, 'Bob'],

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { buildDataSourceOptions, isEmbedded } from './data-source-options.js';
+import { openDataSource } from './run-migrations.js';
 
 /** Holds the embedded database's directory lock for the life of the app. */
 class EmbeddedLockHolder implements OnApplicationShutdown {
@@ -31,6 +32,11 @@ function createLock(config: AppConfig): DataDirLock | null {
         },
       ],
       useFactory: (config: AppConfig) => buildDataSourceOptions(config),
+      dataSourceFactory: (options) => {
+        if (!options) throw new Error('no data source options');
+        const embedded = !('url' in options && options.url);
+        return openDataSource(options, options.migrationsRun === true, embedded);
+      },
     }),
   ],
 })
