@@ -4,6 +4,7 @@ import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
 import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
 import type { ReadStatusPayload } from '../realtime/server-events.js';
+import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { GetMessagesDto } from './dto/get-messages.dto.js';
 import { ReadUnreadDto } from './dto/read-unread.dto.js';
@@ -15,6 +16,7 @@ export class MessagesGateway {
   constructor(
     private readonly messages: MessagesService,
     private readonly notifier: UserNotifier,
+    private readonly metrics: ChatMetrics,
   ) {}
 
   @SubscribeMessage('send_message')
@@ -34,6 +36,7 @@ export class MessagesGateway {
       this.notifier.answer(client, ack, 'new_message', { success_message: result.refusal });
       return;
     }
+    this.metrics.messagesPersisted.inc();
     // The calling socket is one of the sender's: it gets the row through the room.
     this.notifier.toUsers([dto.senderId, dto.receiverId], 'new_message', result.row);
     this.notifier.acknowledge(ack, result.row);
