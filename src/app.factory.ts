@@ -1,10 +1,17 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
+// Loaded up front: Nest imports it lazily inside app.init(), and on this
+// machine's Node 20 that dynamic import has been seen to never settle.
+import '@nestjs/websockets/socket-module.js';
+import {
+  ConsoleLogger,
+  type INestApplication,
+  type LogLevel as NestLogLevel,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
-import { AppConfig } from './config/app-config.js';
+import { AppConfig, LOG_LEVELS } from './config/app-config.js';
 import { LegacyIoAdapter } from './common/legacy-io.adapter.js';
 import { UsersService } from './users/users.service.js';
 
@@ -15,6 +22,8 @@ import { UsersService } from './users/users.service.js';
  */
 export async function startApp(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    // Until pino takes over (and if start-up fails before it can), JSON lines too.
+    logger: new ConsoleLogger({ json: true, logLevels: nestLevels(config.logLevel) }),
     bufferLogs: true,
     abortOnError: false,
   });
@@ -27,4 +36,11 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
   if (config.demoUsers) await app.get(UsersService).createDemoUsersIfEmpty();
   await app.listen(config.port, '0.0.0.0');
   return app;
+}
+
+/** Nest's levels at or above a pino level (pino's `info` is Nest's `log`). */
+function nestLevels(level: AppConfig['logLevel']): NestLogLevel[] {
+  const nest: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+  const rank = LOG_LEVELS.indexOf(level);
+  return level === 'silent' ? [] : nest.slice(0, rank + 1);
 }

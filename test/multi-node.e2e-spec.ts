@@ -137,6 +137,21 @@ describeWithServices('two nodes behind one Redis', () => {
     expect(carolSaw).toEqual([]);
   });
 
+  it('shows a profile changed through one node in the next answer of the other', async () => {
+    const aliceOnB = await connectAs(nodeB.url, ALICE);
+    const send = (message: string) =>
+      request(
+        aliceOnB,
+        'send_message',
+        { senderId: ALICE, receiverId: CAROL, message, messageType: 0 },
+        'new_message',
+        (row: { message?: string }) => row.message === message,
+      );
+    expect(await send('before the rename')).toMatchObject({ recieverName: 'Carol' });
+    await nodeA.createUser(CAROL, 'Caroline');
+    expect(await send('after the rename')).toMatchObject({ recieverName: 'Caroline' });
+  });
+
   /** isOnline of `other` in `viewer`'s chat_listing. */
   async function onlineFlag(viewer: TestSocket, viewerId: number, other: number): Promise<number> {
     const rows: Array<{ user_id: number; isOnline: number }> = await request(

@@ -54,7 +54,10 @@ export class LegacyIoAdapter extends IoAdapter {
       // The classic pub/sub adapter: every node hears every broadcast, which suits a
       // handful of nodes on one Redis (the sharded adapter is for Redis Cluster).
       server.adapter(
-        createAdapter(redis.commands, redis.subscriber, { key: redis.key('socket.io') }),
+        createAdapter(redis.commands, redis.subscriber, {
+          key: redis.key('socket.io'),
+          requestsTimeout: 2000,
+        }),
       );
     }
     return server;
@@ -82,8 +85,11 @@ export class LegacyIoAdapter extends IoAdapter {
         this.lifecycle?.eventStarted();
         const previous = this.pending.get(socket) ?? Promise.resolve();
         const current = previous
-          .then(() => this.inContext(socket, message, () => callback(data, ack)))
-          .then((result) => this.settle(result, transform))
+          // Settled inside the context too: Nest returns an Observable that runs the
+          // handler only when subscribed.
+          .then(() =>
+            this.inContext(socket, message, () => this.settle(callback(data, ack), transform)),
+          )
           .then((response) => {
             if (response === null || response === undefined) return;
             const reply = response as { event?: string; data?: unknown };
@@ -101,13 +107,15 @@ export class LegacyIoAdapter extends IoAdapter {
     }
   }
 
-  /** A handler's result: awaited, or its Observable's last value. */
+  /** A handler's result: awaited, and if that is an Observable, its last value. */
   private async settle(
     result: unknown,
     transform: (data: unknown) => Observable<unknown>,
   ): Promise<unknown> {
-    if (isObservable(result)) return lastValueFrom(transform(result), { defaultValue: undefined });
-    return await result;
+    // Nest's proxy resolves to an Observable that runs the handler when subscribed.
+    const value = await result;
+    if (isObservable(value)) return lastValueFrom(transform(value), { defaultValue: undefined });
+    return value;
   }
 
   /** Runs a handler so that every log line it writes carries the event's correlation id. */

@@ -3,8 +3,10 @@ import {
   ExecutionContext,
   HttpException,
   Injectable,
+  Logger,
   NestInterceptor,
 } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
 import { WsException } from '@nestjs/websockets';
 import { catchError, Observable, tap, throwError } from 'rxjs';
 import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
@@ -16,6 +18,8 @@ import { ChatMetrics, type EventOutcome } from '../metrics/chat-metrics.js';
  */
 @Injectable()
 export class SocketEventInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('SocketEvents');
+
   constructor(
     private readonly lifecycle: ServerLifecycle,
     private readonly metrics: ChatMetrics,
@@ -25,11 +29,13 @@ export class SocketEventInterceptor implements NestInterceptor {
     const event = String(context.switchToWs().getPattern());
     const started = process.hrtime.bigint();
     const record = (outcome: EventOutcome) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.metrics.events.inc({ event, outcome });
-      this.metrics.eventDuration.observe(
-        { event },
-        Number(process.hrtime.bigint() - started) / 1e9,
-      );
+      this.metrics.eventDuration.observe({ event }, seconds);
+      // One line per event at debug level, carrying the event's correlation id.
+      if (PinoLogger.root?.isLevelEnabled('debug')) {
+        this.logger.debug(`${event}: ${outcome} in ${(seconds * 1000).toFixed(1)} ms`);
+      }
     };
     if (this.lifecycle.draining) {
       record('refused');

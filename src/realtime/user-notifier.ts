@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Ack, ChatServer, ChatSocket } from '../common/chat-socket.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
+import { RedisConnections } from '../redis/redis-connections.js';
 import type { ServerEventName, ServerEventPayload } from './server-events.js';
 
 /** Every socket of a user joins this room; with REDIS_URL the adapter reaches it on every node. */
@@ -14,14 +15,64 @@ export function userRoom(userId: number): string {
  */
 @Injectable()
 export class UserNotifier {
+  private readonly logger = new Logger('Nodes');
   private server?: ChatServer;
+  private readonly nodeListeners: Array<[string, (payload: unknown) => void]> = [];
 
-  constructor(private readonly metrics: ChatMetrics) {}
+  constructor(
+    private readonly metrics: ChatMetrics,
+    private readonly redis: RedisConnections,
+  ) {}
 
   /** Called once by the gateway that owns the socket.io server. */
   attach(server: ChatServer): void {
     this.server = server;
     this.metrics.countSocketsWith(() => server.of('/').sockets.size);
+    for (const [event, listener] of this.nodeListeners) this.listen(event, listener);
+  }
+
+  /**
+   * Tells every other node (through the Redis adapter) and resolves once they
+   * all acknowledged, or after `timeoutMs` (a node that does not answer is
+   * down or stalled). A single node has no one to tell.
+   */
+  async toOtherNodes(event: string, payload: unknown, timeoutMs = 2000): Promise<void> {
+    const server = this.server;
+    // Without Redis there are no other nodes (and the in-memory adapter cannot do this).
+    if (!server || !this.redis.enabled) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      // The adapter's own request timeout applies too; this one also covers a Redis hiccup.
+      timer = setTimeout(() => {
+        this.logger.warn(`not every node acknowledged ${event} within ${timeoutMs} ms`);
+        resolve();
+      }, timeoutMs + 500);
+      (server.serverSideEmit as (e: string, p: unknown, ack: (e: Error | null) => void) => boolean)(
+        event,
+        payload,
+        (error) => {
+          if (error) this.logger.warn(`not every node acknowledged ${event}: ${error.message}`);
+          resolve();
+        },
+      );
+    });
+    clearTimeout(timer);
+  }
+
+  /** Runs `listener` when another node sends `event` with toOtherNodes. */
+  onNodeEvent(event: string, listener: (payload: unknown) => void): void {
+    this.nodeListeners.push([event, listener]);
+    if (this.server) this.listen(event, listener);
+  }
+
+  private listen(event: string, listener: (payload: unknown) => void): void {
+    (this.server!.on as (e: string, l: (p: unknown, ack?: () => void) => void) => unknown)(
+      event,
+      (payload, ack) => {
+        listener(payload);
+        ack?.();
+      },
+    );
   }
 
   /** Sends to every socket of each user (each socket once, even if it is in several rooms). */

@@ -17,6 +17,7 @@ export class RedisConnections implements OnApplicationShutdown {
   readonly subscriber?: Redis;
   /** Counts connection errors, for /metrics. */
   onError: (error: Error) => void = () => undefined;
+  private lastError?: Error;
 
   constructor(
     readonly keyPrefix: string,
@@ -34,6 +35,7 @@ export class RedisConnections implements OnApplicationShutdown {
     this.subscriber = new Redis(url, { ...options, connectionName: 'chat-subscriber' });
     for (const client of [this.commands, this.subscriber]) {
       client.on('error', (error: Error) => {
+        this.lastError = error;
         this.logger.warn(`Redis connection error: ${error.message}`);
         this.onError(error);
       });
@@ -61,8 +63,9 @@ export class RedisConnections implements OnApplicationShutdown {
       ]);
     } catch (error) {
       clients.forEach((client) => client.disconnect());
+      const cause = connections.lastError ?? error;
       throw new Error(
-        `REDIS_URL: could not connect to Redis (${error instanceof Error ? error.message : String(error)})`,
+        `REDIS_URL: could not connect to Redis (${cause instanceof Error ? cause.message : String(cause)})`,
       );
     } finally {
       clearTimeout(timer);
