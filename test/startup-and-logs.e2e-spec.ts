@@ -7,18 +7,23 @@ import {
   ensureBuilt,
   killAllServerProcesses,
   runServerUntilExit,
+  skipProcessSpecs,
   startServerProcess,
 } from './support/server-process.js';
 import { closeAllSockets, connectAs } from './support/sockets.js';
 import { ADMIN_TOKEN } from './support/test-server.js';
 
-beforeAll(() => ensureBuilt(), 60_000);
+const describeProcesses = skipProcessSpecs() ? describe.skip : describe;
+
+beforeAll(() => {
+  if (!skipProcessSpecs()) ensureBuilt();
+}, 60_000);
 afterAll(async () => {
   await closeAllSockets();
   await killAllServerProcesses();
 });
 
-describe('start-up validation', () => {
+describeProcesses('start-up validation', () => {
   it.each([
     ['PORT', 'abc'],
     ['LOG_LEVEL', 'loud'],
@@ -39,7 +44,7 @@ describe('start-up validation', () => {
   }, 30_000);
 });
 
-describe('JSON logs with correlation ids', () => {
+describeProcesses('JSON logs with correlation ids', () => {
   it('logs HTTP requests with their X-Request-Id and socket events with an eventId', async () => {
     const server = await startServerProcess({ LOG_LEVEL: 'debug', DATA_DIR: 'memory://' });
     await server.createUser(1, 'Alice');

@@ -1,5 +1,6 @@
 import { WsException } from '@nestjs/websockets';
 import { createServiceContext, ServiceContext } from '../../test/support/service-context.js';
+import { ConversationsService } from '../conversations/conversations.service.js';
 import { ModerationService } from '../moderation/moderation.service.js';
 import { MessageType } from './message.entity.js';
 import { MessagesService } from './messages.service.js';
@@ -8,11 +9,13 @@ describe('MessagesService', () => {
   let context: ServiceContext;
   let messages: MessagesService;
   let moderation: ModerationService;
+  let conversations: ConversationsService;
 
   beforeAll(async () => {
     context = await createServiceContext();
     messages = context.get(MessagesService);
     moderation = context.get(ModerationService);
+    conversations = context.get(ConversationsService);
   });
   afterAll(() => context.close());
   beforeEach(() => context.reset(1, 2, 3));
@@ -135,6 +138,50 @@ describe('MessagesService', () => {
         'SELECT id FROM messages WHERE read_status = 0 ORDER BY id',
       );
       expect(unread.map((r: { id: number }) => r.id)).toEqual(ids.slice(0, 2));
+    });
+
+    it('marks an older page read without touching the newer messages', async () => {
+      const ids: number[] = [];
+      for (let i = 0; i < 6; i++) ids.push((await sendText(i % 2 ? 2 : 1, i % 2 ? 1 : 2)).id);
+      const older = await messages.history(2, 1, 2, ids[4]);
+      expect(older.rows.map((r) => r.id)).toEqual([ids[2], ids[3]]);
+      // Of that page only ids[2] (1 -> 2) is addressed to the requester.
+      expect(older.markedRead).toBe(1);
+      expect(older.rows.map((r) => r.readStatus)).toEqual([1, 0]);
+      const unread = await context.dataSource.query(
+        'SELECT id FROM messages WHERE read_status = 0 AND receiver_id = 2 ORDER BY id',
+      );
+      expect(unread.map((r: { id: number }) => r.id)).toEqual([ids[0], ids[4]]);
+    });
+
+    it('counts the limit in visible messages only, and skips what the requester cleared', async () => {
+      const cleared = [await sendText(1, 2, 'c0'), await sendText(2, 1, 'c1')];
+      await conversations.clear(1, 2);
+      const ids: number[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await sendText(2, 1, `v${i}`)).id);
+      const page = await messages.history(1, 2, 3);
+      expect(page.rows.map((r) => r.id)).toEqual(ids.slice(1));
+      const rest = await messages.history(1, 2, 3, ids[1]);
+      expect(rest.rows.map((r) => r.id)).toEqual([ids[0]]);
+      expect(rest.markedRead).toBe(1);
+      // What the requester cleared stays unread, and still shows for the other user.
+      const [hidden] = await context.dataSource.query(
+        'SELECT read_status FROM messages WHERE id = $1',
+        [cleared[1].id],
+      );
+      expect(hidden.read_status).toBe(0);
+      const other = await messages.history(2, 1, 6);
+      expect(other.rows.map((r) => r.id)).toEqual([...cleared.map((r) => r.id), ...ids]);
+      expect(other.rows.map((r) => r.deletedId)).toEqual([1, 1, 0, 0, 0, 0]);
+      expect(other.markedRead).toBe(1);
+    });
+
+    it('returns the whole history when the limit exceeds it, and [] for a pair without one', async () => {
+      const a = await sendText(1, 2);
+      const b = await sendText(2, 1);
+      expect((await messages.history(1, 2, 500)).rows.map((r) => r.id)).toEqual([a.id, b.id]);
+      expect(await messages.history(1, 3)).toEqual({ rows: [], markedRead: 0 });
+      expect(await messages.history(1, 3, 10, 5)).toEqual({ rows: [], markedRead: 0 });
     });
   });
 

@@ -67,28 +67,40 @@ SELECT inserted.*, pair.* FROM inserted, pair`;
 /**
  * One page (or all) of the requester's visible history with the other user,
  * marking the page's unread messages addressed to the requester as read, in
- * one statement. LIMIT NULL means no limit.
+ * one statement. $3 is the limit (NULL: the whole history), $4 the exclusive
+ * upper id bound (beforeId).
+ *
+ * The conversation id and the page's oldest id are scalar subqueries, so
+ * the planner sees `chat_constant_id = <one value>` and walks the
+ * (chat_constant_id, id) index in id order: backwards to the page's start
+ * (LIMIT rows of it), then forwards over the page, with no sort and nothing
+ * materialized. Joining chat_constants instead made it read and sort the
+ * whole conversation for every page.
  */
 const HISTORY_SQL = `
-WITH page AS (
-  SELECT m.id FROM messages m
-  JOIN chat_constants c ON c.id = m.chat_constant_id
-  WHERE c.user_low_id = LEAST($1::integer, $2::integer) AND c.user_high_id = GREATEST($1::integer, $2::integer)
-    AND m.deleted_id <> $1 AND m.id < $4::bigint
-  ORDER BY m.id DESC
-  LIMIT $3
+WITH conversation AS (
+  SELECT id FROM chat_constants
+  WHERE user_low_id = LEAST($1::integer, $2::integer) AND user_high_id = GREATEST($1::integer, $2::integer)
+),
+page_start AS (
+  SELECT CASE WHEN $3::integer IS NULL THEN 0 ELSE COALESCE((
+    SELECT m.id FROM messages m
+    WHERE m.chat_constant_id = (SELECT id FROM conversation) AND m.id < $4::bigint AND m.deleted_id <> $1
+    ORDER BY m.id DESC
+    OFFSET $3::integer - 1 LIMIT 1), 0) END AS id
 ),
 marked AS (
   UPDATE messages m SET read_status = 1
-  FROM page
-  WHERE m.id = page.id AND m.receiver_id = $1 AND m.read_status = 0
+  WHERE m.chat_constant_id = (SELECT id FROM conversation)
+    AND m.id >= (SELECT id FROM page_start) AND m.id < $4::bigint AND m.deleted_id <> $1
+    AND m.receiver_id = $1 AND m.read_status = 0
   RETURNING m.id
 )
-SELECT m.*, (marked.id IS NOT NULL) AS just_read
+SELECT m.*, m.id IN (SELECT id FROM marked) AS just_read
 FROM messages m
-JOIN page ON page.id = m.id
-LEFT JOIN marked ON marked.id = m.id
-ORDER BY m.id ASC`;
+WHERE m.chat_constant_id = (SELECT id FROM conversation)
+  AND m.id >= (SELECT id FROM page_start) AND m.id < $4::bigint AND m.deleted_id <> $1
+ORDER BY m.id`;
 
 @Injectable()
 export class MessagesService {
