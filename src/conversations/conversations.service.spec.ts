@@ -51,6 +51,24 @@ describe('ConversationsService', () => {
       expect((await conversations.list(3))[0]).toMatchObject({ user_id: 1, unreadcount: 1 });
     });
 
+    it('lists conversations where the user is either side of the pair, newest first, each with its own unread count', async () => {
+      // User 2 is the higher id of the pair with 1 and the lower of the pair with 3.
+      await send(1, 2, 'one');
+      await send(1, 2, 'two');
+      await send(3, 2, 'three');
+      const last = await send(2, 1, 'reply');
+      const rows = await conversations.list(2);
+      expect(rows.map((r) => [r.user_id, r.lastMessage, r.unreadcount, r.userName])).toEqual([
+        [1, 'reply', 2, 'User 1'],
+        [3, 'three', 1, 'User 3'],
+      ]);
+      expect(rows[0]).toMatchObject({ senderId: 1, receiverId: 2, lastMessageId: last.id });
+      await messages.history(2, 1, 1);
+      expect((await conversations.list(2)).map((r) => r.unreadcount)).toEqual([2, 1]);
+      await messages.history(2, 1);
+      expect((await conversations.list(2)).map((r) => r.unreadcount)).toEqual([0, 1]);
+    });
+
     it('returns [] for a user without conversations', async () => {
       expect(await conversations.list(3)).toEqual([]);
     });

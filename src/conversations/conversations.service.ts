@@ -12,20 +12,40 @@ import {
 /**
  * The user's visible conversations, newest first, with the other party's
  * profile, the last message and the unread count, in one query.
+ *
+ * Each side of the pair is its own branch, so each uses its (user_*_id,
+ * last_message_id) index and knows the other party without a CASE. The
+ * profile and the last message are fetched per listed conversation by
+ * primary key: LIMIT 1 keeps these lateral lookups from being flattened into
+ * joins, for which the planner would rather hash the whole users or messages
+ * table than probe it 1,000 times. Unread counts come from one pass over the
+ * requester's unread messages (a partial index) instead of one count each.
  */
 const LISTING_SQL = `
+WITH listed AS (
+  SELECT id, sender_id, receiver_id, last_message_id, created, updated,
+         user_high_id AS other_id, cleared_by_high AS other_cleared
+  FROM chat_constants WHERE user_low_id = $1 AND NOT cleared_by_low
+  UNION ALL
+  SELECT id, sender_id, receiver_id, last_message_id, created, updated,
+         user_low_id AS other_id, cleared_by_low AS other_cleared
+  FROM chat_constants WHERE user_high_id = $1 AND NOT cleared_by_high
+),
+unread AS (
+  SELECT chat_constant_id, count(*) AS unread_count FROM messages
+  WHERE receiver_id = $1 AND read_status = 0 AND deleted_id <> $1
+  GROUP BY chat_constant_id
+)
 SELECT c.id, c.sender_id, c.receiver_id, c.last_message_id, c.created, c.updated,
-       other.id AS other_id,
-       CASE WHEN c.user_low_id = $1 THEN c.cleared_by_high ELSE c.cleared_by_low END AS other_cleared,
-       other.name AS other_name, other.image AS other_image,
-       last.message AS last_message, last.message_type AS last_message_type, last.created AS last_message_created,
-       (SELECT count(*) FROM messages unread
-         WHERE unread.receiver_id = $1 AND unread.chat_constant_id = c.id
-           AND unread.read_status = 0 AND unread.deleted_id <> $1) AS unread_count
-FROM chat_constants c
-JOIN users other ON other.id = CASE WHEN c.user_low_id = $1 THEN c.user_high_id ELSE c.user_low_id END
-LEFT JOIN messages last ON last.id = c.last_message_id
-WHERE (c.user_low_id = $1 AND NOT c.cleared_by_low) OR (c.user_high_id = $1 AND NOT c.cleared_by_high)
+       c.other_id, c.other_cleared, other.name AS other_name, other.image AS other_image,
+       last.message AS last_message, last.message_type AS last_message_type,
+       last.created AS last_message_created, COALESCE(unread.unread_count, 0) AS unread_count
+FROM listed c
+CROSS JOIN LATERAL (SELECT name, image FROM users WHERE users.id = c.other_id LIMIT 1) other
+LEFT JOIN LATERAL (
+  SELECT message, message_type, created FROM messages WHERE messages.id = c.last_message_id LIMIT 1
+) last ON true
+LEFT JOIN unread ON unread.chat_constant_id = c.id
 ORDER BY c.last_message_id DESC NULLS LAST, c.id DESC`;
 
 @Injectable()
