@@ -1,4 +1,5 @@
 import type { Profile } from '../users/users.service.js';
+import type { OutgoingMessage, StoredMessage } from './send-batcher.js';
 
 /** A stored message as read from SQL (snake_case columns, bigints as strings). */
 export interface MessageRecord {
@@ -62,13 +63,25 @@ function messageFields(record: MessageRecord): MessageFields {
   };
 }
 
+/** new_message for a message just stored: the columns it did not set are their defaults (0). */
 export function toNewMessageRow(
-  record: MessageRecord,
+  stored: StoredMessage,
+  message: OutgoingMessage,
   sender: Profile,
   receiver: Profile,
 ): NewMessageRow {
   return {
-    ...messageFields(record),
+    id: stored.id,
+    senderId: message.senderId,
+    receiverId: message.receiverId,
+    chatConstantId: stored.conversationId,
+    groupId: 0,
+    message: message.text,
+    readStatus: 0,
+    messageType: message.messageType,
+    deletedId: 0,
+    created: message.created,
+    updated: message.created,
     senderName: sender.name,
     senderImage: sender.image ?? '',
     recieverImage: receiver.image ?? '',

@@ -3,10 +3,11 @@ import { ModerationModule } from '../moderation/moderation.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { MessagesGateway } from './messages.gateway.js';
 import { MessagesService } from './messages.service.js';
+import { SendBatcher } from './send-batcher.js';
 
 @Module({
   imports: [UsersModule, ModerationModule],
-  providers: [MessagesGateway, MessagesService],
+  providers: [MessagesGateway, MessagesService, SendBatcher],
   exports: [MessagesService],
 })
 export class MessagesModule {}

@@ -13,6 +13,7 @@ import {
   toHistoryRow,
   toNewMessageRow,
 } from './message-row.mapper.js';
+import { SendBatcher } from './send-batcher.js';
 
 export type SendResult = { stored: true; row: NewMessageRow } | { stored: false; refusal: string };
 
@@ -25,44 +26,6 @@ export interface HistoryResult {
 export function unixSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
-
-/**
- * Stores a message in one statement (so one round trip and atomic without a
- * transaction): checks both users exist and neither blocks the other, upserts
- * the conversation with the new last message id (which also makes it visible
- * again to a user who had cleared it), inserts the message, and returns it with
- * both profiles. No row back means a user is missing or a block stands.
- */
-const SEND_MESSAGE_SQL = `
-WITH pair AS (
-  SELECT s.name AS sender_name, s.image AS sender_image, r.name AS receiver_name, r.image AS receiver_image
-  FROM users s JOIN users r ON r.id = $2
-  WHERE s.id = $1
-    AND NOT EXISTS (
-      SELECT 1 FROM blocks b
-      WHERE (b.blocker_id = $1 AND b.blocked_id = $2) OR (b.blocker_id = $2 AND b.blocked_id = $1))
-),
-new_message AS MATERIALIZED (
-  SELECT nextval('messages_id_seq')::integer AS id FROM pair
-),
-conversation AS (
-  INSERT INTO chat_constants (sender_id, receiver_id, user_low_id, user_high_id, last_message_id, created, updated)
-  SELECT $1, $2, LEAST($1::integer, $2::integer), GREATEST($1::integer, $2::integer), new_message.id, $5, $5
-  FROM new_message
-  ON CONFLICT (user_low_id, user_high_id) DO UPDATE SET
-    last_message_id = GREATEST(chat_constants.last_message_id, EXCLUDED.last_message_id),
-    updated = GREATEST(chat_constants.updated, EXCLUDED.updated),
-    cleared_by_low = false,
-    cleared_by_high = false
-  RETURNING id
-),
-inserted AS (
-  INSERT INTO messages (id, chat_constant_id, sender_id, receiver_id, message, message_type, created, updated)
-  SELECT new_message.id, conversation.id, $1, $2, $3, $4, $5, $5
-  FROM new_message, conversation
-  RETURNING *
-)
-SELECT inserted.*, pair.* FROM inserted, pair`;
 
 /**
  * One page (or all) of the requester's visible history with the other user,
@@ -108,11 +71,16 @@ export class MessagesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly moderation: ModerationService,
+    private readonly batcher: SendBatcher,
     config: AppConfig,
   ) {
     messageLimits.maxLength = config.messageMaxLength;
   }
 
+  /**
+   * Stores the message (with concurrent sends, in one statement: see SendBatcher)
+   * and returns the row once it is committed, or why it was refused.
+   */
   async send(
     senderId: number,
     receiverId: number,
@@ -121,41 +89,18 @@ export class MessagesService {
   ): Promise<SendResult> {
     // A second attempt only when a block was lifted between the insert and the diagnosis.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const result = await this.trySend(senderId, receiverId, messageType, text);
-      if (result) return result;
+      const message = { senderId, receiverId, messageType, text, created: unixSeconds() };
+      const stored = await this.batcher.store(message);
+      if (stored) {
+        // Read after the commit, so a profile changed meanwhile shows in this answer.
+        const [sender, receiver] = await this.users.requireProfiles(senderId, receiverId);
+        return { stored: true, row: toNewMessageRow(stored, message, sender, receiver) };
+      }
+      await this.users.requireStoredProfiles(senderId, receiverId);
+      const refusal = await this.moderation.blockRefusal(senderId, receiverId);
+      if (refusal) return { stored: false, refusal };
     }
     throw new Error(`message from ${senderId} to ${receiverId} was neither stored nor refused`);
-  }
-
-  private async trySend(
-    senderId: number,
-    receiverId: number,
-    messageType: MessageType,
-    text: string,
-  ): Promise<SendResult | null> {
-    const rows: Array<
-      MessageRecord & {
-        sender_name: string;
-        sender_image: string;
-        receiver_name: string;
-        receiver_image: string;
-      }
-    > = await this.dataSource.query(SEND_MESSAGE_SQL, [
-      senderId,
-      receiverId,
-      text,
-      messageType,
-      unixSeconds(),
-    ]);
-    if (rows.length === 1) {
-      const row = rows[0];
-      const sender = { id: senderId, name: row.sender_name, image: row.sender_image };
-      const receiver = { id: receiverId, name: row.receiver_name, image: row.receiver_image };
-      return { stored: true, row: toNewMessageRow(row, sender, receiver) };
-    }
-    await this.users.requireProfiles(senderId, receiverId);
-    const refusal = await this.moderation.blockRefusal(senderId, receiverId);
-    return refusal ? { stored: false, refusal } : null;
   }
 
   async history(

@@ -1,11 +1,16 @@
 import { Module } from '@nestjs/common';
 import { AdminTokenGuard } from './admin-token.guard.js';
+import { ProfileCache } from './profile-cache.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
   controllers: [UsersController],
-  providers: [UsersService, AdminTokenGuard],
-  exports: [UsersService],
+  providers: [
+    UsersService,
+    AdminTokenGuard,
+    { provide: ProfileCache, useFactory: () => new ProfileCache() },
+  ],
+  exports: [UsersService, ProfileCache],
 })
 export class UsersModule {}

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { WsException } from '@nestjs/websockets';
 import { DataSource, In } from 'typeorm';
+import { ProfileCache } from './profile-cache.js';
 import { User } from './user.entity.js';
 
 export interface Profile {
@@ -20,19 +21,29 @@ export const DEMO_USERS: Profile[] = [
 export class UsersService {
   private readonly logger = new Logger(UsersService.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cache: ProfileCache,
+  ) {}
 
   private get users() {
     return this.dataSource.getRepository(User);
   }
 
-  /** Profiles of the given users, by id; missing users are absent from the map. */
+  /**
+   * Profiles of the given users, by id; missing users are absent from the map.
+   * Served from the profile cache; only users it lacks are read (one query).
+   */
   async findProfiles(ids: number[]): Promise<Map<number, Profile>> {
-    const rows = await this.users.find({
-      where: { id: In([...new Set(ids)]) },
-      select: { id: true, name: true, image: true },
-    });
-    return new Map(rows.map((row) => [row.id, row]));
+    const profiles = new Map<number, Profile>();
+    let missing: number[] | undefined;
+    for (const id of ids) {
+      const cached = this.cache.get(id);
+      if (cached) profiles.set(id, cached);
+      else (missing ??= []).push(id);
+    }
+    if (missing) await this.load(missing, profiles);
+    return profiles;
   }
 
   /**
@@ -40,12 +51,27 @@ export class UsersService {
    * an unknown user are refused with this error (contract, "HTTP beside the socket").
    */
   async requireProfiles(...ids: number[]): Promise<Profile[]> {
-    const profiles = await this.findProfiles(ids);
-    return ids.map((id) => {
-      const profile = profiles.get(id);
-      if (!profile) throw new WsException(`user ${id} does not exist`);
-      return profile;
+    return required(ids, await this.findProfiles(ids));
+  }
+
+  /** requireProfiles read from the database, for when a statement just found a user missing. */
+  async requireStoredProfiles(...ids: number[]): Promise<Profile[]> {
+    return required(ids, await this.load(ids, new Map()));
+  }
+
+  /** Reads these users' profiles into `into` and the cache. */
+  private async load(ids: number[], into: Map<number, Profile>): Promise<Map<number, Profile>> {
+    const token = this.cache.beginLoad();
+    const rows = await this.users.find({
+      where: { id: In([...new Set(ids)]) },
+      select: { id: true, name: true, image: true },
     });
+    for (const { id, name, image } of rows) {
+      const profile = { id, name, image };
+      this.cache.set(profile, token);
+      into.set(id, profile);
+    }
+    return into;
   }
 
   /** Creates or replaces a profile in one statement; returns whether it was new. */
@@ -61,6 +87,8 @@ export class UsersService {
        RETURNING id, name, image, (xmax = 0) AS created`,
         [id, name, image],
       );
+    // After the commit and before the admin API answers: later answers read the new profile.
+    this.cache.invalidate(id);
     const { created, ...profile } = rows[0];
     return { profile, created };
   }
@@ -74,4 +102,12 @@ export class UsersService {
     );
     return true;
   }
+}
+
+function required(ids: number[], profiles: Map<number, Profile>): Profile[] {
+  return ids.map((id) => {
+    const profile = profiles.get(id);
+    if (!profile) throw new WsException(`user ${id} does not exist`);
+    return profile;
+  });
 }
