@@ -11,13 +11,17 @@ import {
 import { parseLegacyId } from '../common/legacy-id.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { UpsertUserDto } from './dto/upsert-user.dto.js';
+import { ProfileSync } from './profile-sync.js';
 import { Profile, UsersService } from './users.service.js';
 
 /** How the apps' main API keeps chat profiles in step (contract, "HTTP beside the socket"). */
 @Controller('admin/users')
 @UseGuards(AdminTokenGuard)
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly profileSync: ProfileSync,
+  ) {}
 
   @Put(':id')
   @HttpCode(200)
@@ -30,6 +34,7 @@ export class UsersController {
       throw new BadRequestException('id must be a whole number from 1 to 2147483647');
     }
     const { profile } = await this.users.upsertProfile(id, body.name, body.image ?? '');
+    await this.profileSync.changedHere(id);
     return profile;
   }
 }

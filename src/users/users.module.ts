@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { ProfileCache } from './profile-cache.js';
+import { ProfileSync } from './profile-sync.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
@@ -9,6 +10,7 @@ import { UsersService } from './users.service.js';
   providers: [
     UsersService,
     AdminTokenGuard,
+    ProfileSync,
     { provide: ProfileCache, useFactory: () => new ProfileCache() },
   ],
   exports: [UsersService, ProfileCache],

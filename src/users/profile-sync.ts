@@ -1,0 +1,30 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { UserNotifier } from '../realtime/user-notifier.js';
+import { ProfileCache } from './profile-cache.js';
+
+const PROFILE_CHANGED = 'chat:profile_changed';
+
+/**
+ * Keeps every node's profile cache true after an admin change: the node that
+ * took the change tells the others and waits for their acknowledgement before
+ * answering, so an answer given after the admin call shows the new profile
+ * on any node (contract, "Rows"). One node: nothing to tell.
+ */
+@Injectable()
+export class ProfileSync implements OnModuleInit {
+  constructor(
+    private readonly notifier: UserNotifier,
+    private readonly cache: ProfileCache,
+  ) {}
+
+  onModuleInit(): void {
+    this.notifier.onNodeEvent(PROFILE_CHANGED, (id) => {
+      if (typeof id === 'number') this.cache.invalidate(id);
+    });
+  }
+
+  /** After this node changed the profile (and dropped its own entry). */
+  async changedHere(id: number): Promise<void> {
+    await this.notifier.toOtherNodes(PROFILE_CHANGED, id);
+  }
+}
