@@ -1,7 +1,4 @@
 import 'reflect-metadata';
-// Loaded up front: Nest imports it lazily inside app.init(), and on this
-// machine's Node 20 that dynamic import has been seen to never settle.
-import '@nestjs/websockets/socket-module.js';
 import {
   ConsoleLogger,
   type INestApplication,
