@@ -1,18 +1,14 @@
 // SIGTERM while messages are flowing: each message is either stored and
 // delivered, or refused with an error (or never taken); none is half-done, and
 // the process exits 0 within SHUTDOWN_TIMEOUT_MS.
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
-  createScratchDatabase,
-  ensureBuilt,
-  killAllServerProcesses,
-  REDIS_SERVER_URL,
   sharedServicesAvailable,
-  startServerProcess,
   type ServerProcess,
+  startCluster,
+  type Cluster,
 } from './support/server-process.js';
-import { closeAllSockets, connectAs, sleep, type TestSocket } from './support/sockets.js';
+import { connectAs, sleep, type TestSocket } from './support/sockets.js';
 
 const SHUTDOWN_TIMEOUT_MS = 8000;
 const SENDERS = [11, 12, 13, 14, 15];
@@ -28,32 +24,20 @@ interface Outcome {
 const describeWithServices = (await sharedServicesAvailable()) ? describe : describe.skip;
 
 describeWithServices('graceful shutdown (SIGTERM)', () => {
-  let database: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let cluster: Cluster;
   let draining: ServerProcess;
   let staying: ServerProcess;
 
   beforeAll(async () => {
-    ensureBuilt();
-    database = await createScratchDatabase();
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: REDIS_SERVER_URL,
-      REDIS_KEY_PREFIX: `shutdown-${randomUUID()}`,
-      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-    };
-    draining = await startServerProcess(env);
-    staying = await startServerProcess(env);
+    cluster = await startCluster(2, { SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
+    [draining, staying] = cluster.nodes;
     for (const id of SENDERS) {
       await draining.createUser(id);
       await draining.createUser(id + RECEIVER_OFFSET);
     }
   }, 90_000);
 
-  afterAll(async () => {
-    await closeAllSockets();
-    await killAllServerProcesses();
-    await database?.drop();
-  }, 30_000);
+  afterAll(() => cluster?.stop(), 30_000);
 
   it('finishes what it took, refuses the rest, flushes, closes transports and exits 0 in time', async () => {
     // Senders on the node that will stop; their receivers on the node that stays.
@@ -110,7 +94,7 @@ describeWithServices('graceful shutdown (SIGTERM)', () => {
     for (const reason of disconnectReasons) expect(reason).toBe('transport close');
 
     await sleep(500); // deliveries published just before the exit reach the other node
-    const client = new pg.Client({ connectionString: database.url });
+    const client = new pg.Client({ connectionString: cluster.databaseUrl });
     await client.connect();
     try {
       const rows = (await client.query('SELECT id, message FROM messages')).rows as Array<{

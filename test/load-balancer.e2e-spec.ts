@@ -11,14 +11,11 @@ import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { request } from './support/protocol.js';
 import {
-  createScratchDatabase,
-  ensureBuilt,
   freePort,
-  killAllServerProcesses,
-  REDIS_SERVER_URL,
   sharedServicesAvailable,
-  startServerProcess,
   type ServerProcess,
+  startCluster,
+  type Cluster,
 } from './support/server-process.js';
 import { sleep, waitFor, type TestSocket } from './support/sockets.js';
 
@@ -27,21 +24,15 @@ if (!hasNginx) console.warn('SKIPPED: load balancer test needs nginx on PATH');
 const describeWithNginx = hasNginx && (await sharedServicesAvailable()) ? describe : describe.skip;
 
 describeWithNginx('deploy/nginx.conf in front of two nodes', () => {
-  let database: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let cluster: Cluster;
   let nodes: ServerProcess[];
   let nginx: ChildProcess;
   let balancerUrl: string;
   const sockets: TestSocket[] = [];
 
   beforeAll(async () => {
-    ensureBuilt();
-    database = await createScratchDatabase();
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: REDIS_SERVER_URL,
-      REDIS_KEY_PREFIX: `lb-${randomUUID()}`,
-    };
-    nodes = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+    cluster = await startCluster(2);
+    nodes = cluster.nodes;
     for (const id of [1, 2]) await nodes[0].createUser(id);
 
     const port = await freePort();
@@ -74,8 +65,7 @@ describeWithNginx('deploy/nginx.conf in front of two nodes', () => {
   afterAll(async () => {
     for (const socket of sockets) socket.close();
     nginx?.kill('SIGTERM');
-    await killAllServerProcesses();
-    await database?.drop();
+    await cluster?.stop();
   }, 30_000);
 
   /** A client whose connections come from `sourceAddress` (any 127.x.y.z is this machine). */

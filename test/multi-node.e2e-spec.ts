@@ -3,13 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { request } from './support/protocol.js';
 import {
-  createScratchDatabase,
-  ensureBuilt,
-  killAllServerProcesses,
-  REDIS_SERVER_URL,
   sharedServicesAvailable,
-  startServerProcess,
   type ServerProcess,
+  startCluster,
+  type Cluster,
 } from './support/server-process.js';
 import {
   closeAllSockets,
@@ -29,22 +26,13 @@ const DAVE = 4;
 const describeWithServices = (await sharedServicesAvailable()) ? describe : describe.skip;
 
 describeWithServices('two nodes behind one Redis', () => {
-  let database: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let cluster: Cluster;
   let nodeA: ServerProcess;
   let nodeB: ServerProcess;
 
   beforeAll(async () => {
-    ensureBuilt();
-    database = await createScratchDatabase();
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: REDIS_SERVER_URL,
-      REDIS_KEY_PREFIX: `multinode-${randomUUID()}`,
-      PRESENCE_TTL_MS: String(PRESENCE_TTL_MS),
-    };
-    // Both start at once on the empty database, as `docker compose up` does: the
-    // migration lock lets one migrate while the other waits.
-    [nodeA, nodeB] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+    cluster = await startCluster(2, { PRESENCE_TTL_MS: String(PRESENCE_TTL_MS) });
+    [nodeA, nodeB] = cluster.nodes;
     for (const [id, name] of [
       [ALICE, 'Alice'],
       [BOB, 'Bob'],
@@ -59,11 +47,7 @@ describeWithServices('two nodes behind one Redis', () => {
     await closeAllSockets();
   });
 
-  afterAll(async () => {
-    await closeAllSockets();
-    await killAllServerProcesses();
-    await database?.drop();
-  }, 30_000);
+  afterAll(() => cluster?.stop(), 30_000);
 
   /** Alice on A (and a second device on B); Bob on both nodes; Carol on B. */
   async function connectEveryone() {

@@ -61,35 +61,19 @@ function readBool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
-function readDatabaseUrl(env: Env): string | undefined {
-  const raw = env.DATABASE_URL?.trim();
+/** An optional URL whose scheme is one of `schemes` (without "://"); `example` goes in the error. */
+function readUrl(env: Env, name: string, schemes: string[], example: string): string | undefined {
+  const raw = env[name]?.trim();
   if (!raw) return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('DATABASE_URL must be a URL like postgres://user:pass@host:5432/db');
+    throw new ConfigError(`${name} must be a URL like ${example}`);
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+  if (!schemes.includes(url.protocol.slice(0, -1))) {
     throw new ConfigError(
-      `DATABASE_URL must start with postgres:// or postgresql://, got "${url.protocol}//"`,
-    );
-  }
-  return raw;
-}
-
-function readRedisUrl(env: Env): string | undefined {
-  const raw = env.REDIS_URL?.trim();
-  if (!raw) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError('REDIS_URL must be a URL like redis://host:6379 or rediss://host:6380');
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new ConfigError(
-      `REDIS_URL must start with redis:// or rediss://, got "${url.protocol}//"`,
+      `${name} must start with ${schemes.map((scheme) => `${scheme}://`).join(' or ')}, got "${url.protocol}//"`,
     );
   }
   return raw;
@@ -109,7 +93,12 @@ function readLogLevel(env: Env): LogLevel {
 export function loadConfig(env: Env = process.env): AppConfig {
   const config = new AppConfig();
   config.port = readInt(env, 'PORT', 8887, 0, 65535);
-  config.databaseUrl = readDatabaseUrl(env);
+  config.databaseUrl = readUrl(
+    env,
+    'DATABASE_URL',
+    ['postgres', 'postgresql'],
+    'postgres://user:pass@host:5432/db',
+  );
   config.dataDir = env.DATA_DIR?.trim() || './data';
   config.runMigrations = readBool(env, 'RUN_MIGRATIONS', true);
   const adminToken = env.ADMIN_TOKEN?.trim();
@@ -133,7 +122,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError(`SOCKET_PATH must start with "/", got "${config.socketPath}"`);
   }
   config.corsOrigin = env.CORS_ORIGIN?.trim() || '*';
-  config.redisUrl = readRedisUrl(env);
+  config.redisUrl = readUrl(
+    env,
+    'REDIS_URL',
+    ['redis', 'rediss'],
+    'redis://host:6379 or rediss://host:6380',
+  );
   config.redisKeyPrefix = env.REDIS_KEY_PREFIX?.trim() || 'chat';
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(config.redisKeyPrefix)) {
     throw new ConfigError(

@@ -1,11 +1,13 @@
 // Real server processes (`node dist/main.js`) for tests that need several nodes,
 // signals or a kill: the multi-node and graceful-shutdown specs.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { closeAllSockets } from './sockets.js';
 import { ADMIN_TOKEN } from './test-server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -195,4 +197,45 @@ export async function runServerUntilExit(
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(timer);
   return { code, output };
+}
+
+export interface Cluster {
+  nodes: ServerProcess[];
+  databaseUrl: string;
+  /** Closes the test's sockets, kills the processes and drops the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `count` server processes sharing a new scratch database and one Redis key
+ * space, with `env` added. They start all at once on the empty database, as
+ * `docker compose up` does: the migration lock lets one migrate while the
+ * others wait.
+ */
+export async function startCluster(
+  count: number,
+  env: Record<string, string> = {},
+): Promise<Cluster> {
+  ensureBuilt();
+  const database = await createScratchDatabase();
+  const stop = async () => {
+    await closeAllSockets();
+    await killAllServerProcesses();
+    await database.drop();
+  };
+  const shared = {
+    DATABASE_URL: database.url,
+    REDIS_URL: REDIS_SERVER_URL,
+    REDIS_KEY_PREFIX: `cluster-${randomUUID()}`,
+    ...env,
+  };
+  try {
+    const nodes = await Promise.all(
+      Array.from({ length: count }, () => startServerProcess(shared)),
+    );
+    return { nodes, databaseUrl: database.url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
