@@ -29,6 +29,13 @@ export const MAX_BATCH_SIZE = 500;
  * statement at a time anyway. Batches in flight never share a conversation.
  */
 export const MAX_BATCHES_IN_FLIGHT = 2;
+/**
+ * A second batch starts only once the one in flight has run this long (a lock
+ * wait, a slow disk): one statement at a time makes bigger batches, which cost
+ * Node and Postgres less per message than several small ones, and a statement
+ * normally takes a few milliseconds.
+ */
+export const OVERLAP_AFTER_MS = 50;
 
 /**
  * Stores a batch of messages in one statement (one round trip, one commit),
@@ -37,7 +44,7 @@ export const MAX_BATCHES_IN_FLIGHT = 2;
  * its pair's conversation (last message id, updated, visible again to a user
  * who cleared it). ON CONFLICT may touch a row once per statement, so the
  * conversations are upserted once per pair, from the pair's newest message, in
- * (low, high) order so that concurrent batches lock them in the same order.
+ * (low, high) order: one lock order for every batch.
  *
  * Ids follow the batch order: the drawn ids are sorted and handed out by
  * position, whatever order nextval() ran in. The result has one row per
@@ -124,6 +131,9 @@ export class SendBatcher implements BeforeApplicationShutdown {
   /** Conversations (see pairKey) with a message in a batch in flight. */
   private readonly busyPairs = new Set<string>();
   private flushScheduled = false;
+  /** performance.now() when the newest batch in flight started. */
+  private lastStart = 0;
+  private overlapTimer: NodeJS.Timeout | undefined;
   private idle: Array<() => void> = [];
 
   constructor(
@@ -162,11 +172,16 @@ export class SendBatcher implements BeforeApplicationShutdown {
 
   private flush(): void {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      if (this.inFlight > 0) {
+        const wait = this.lastStart + OVERLAP_AFTER_MS - performance.now();
+        if (wait > 0) return this.flushAfter(wait);
+      }
       const batch = this.takeBatch();
       if (batch.length === 0) return; // every queued conversation is in flight: next time
       const pairs = new Set(batch.map((pending) => pending.pair));
       for (const pair of pairs) this.busyPairs.add(pair);
       this.inFlight++;
+      this.lastStart = performance.now();
       void this.run(batch).finally(() => {
         for (const pair of pairs) this.busyPairs.delete(pair);
         this.inFlight--;
@@ -176,6 +191,15 @@ export class SendBatcher implements BeforeApplicationShutdown {
         this.schedule();
       });
     }
+  }
+
+  private flushAfter(ms: number): void {
+    if (this.overlapTimer) return;
+    this.overlapTimer = setTimeout(() => {
+      this.overlapTimer = undefined;
+      this.flush();
+    }, ms);
+    this.overlapTimer.unref();
   }
 
   /** The oldest queued sends whose conversations are not in flight, up to MAX_BATCH_SIZE. */
