@@ -1,4 +1,4 @@
-import { Ack, ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
+import { Ack, ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import { assertActingUser } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
@@ -10,6 +10,7 @@ import { GetMessagesDto } from './dto/get-messages.dto.js';
 import { ReadUnreadDto } from './dto/read-unread.dto.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { MessagesService } from './messages.service.js';
+import { SendMessagePipe } from './send-message.pipe.js';
 
 @LegacyGateway()
 export class MessagesGateway {
@@ -21,7 +22,7 @@ export class MessagesGateway {
 
   @SubscribeMessage('send_message')
   async sendMessage(
-    @LegacyBody() dto: SendMessageDto,
+    @MessageBody(SendMessagePipe) dto: SendMessageDto,
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {

@@ -1,0 +1,91 @@
+import type { ArgumentMetadata } from '@nestjs/common';
+import { LegacyPayloadPipe } from '../common/legacy-payload.pipe.js';
+import { legacyValidationPipe } from '../common/legacy-validation.pipe.js';
+import { messageLimits, SendMessageDto } from './dto/send-message.dto.js';
+import { SendMessagePipe } from './send-message.pipe.js';
+
+const metadata: ArgumentMetadata = { type: 'body', metatype: SendMessageDto };
+
+/** What `@LegacyBody()` gives: the value, or the refusal's text. */
+async function common(value: unknown): Promise<unknown> {
+  try {
+    return await legacyValidationPipe.transform(new LegacyPayloadPipe().transform(value), metadata);
+  } catch (error) {
+    return { refused: (error as Error).message };
+  }
+}
+
+async function fast(value: unknown): Promise<unknown> {
+  try {
+    return await new SendMessagePipe().transform(value, metadata);
+  } catch (error) {
+    return { refused: (error as Error).message };
+  }
+}
+
+const valid = { senderId: 1, receiverId: 2, messageType: 0, message: 'hello' };
+const max = messageLimits.maxLength;
+
+const PAYLOADS: Array<[string, unknown]> = [
+  ['a plain text', valid],
+  [
+    'ids and type as strings, extra fields',
+    { ...valid, senderId: '1', receiverId: '2', messageType: '1', extra: 'x', n: 5 },
+  ],
+  ['a text of exactly the limit', { ...valid, message: 'a'.repeat(max) }],
+  ['a text over the limit', { ...valid, message: 'a'.repeat(max + 1) }],
+  ['emoji up to the limit (2 UTF-16 units each)', { ...valid, message: '😀'.repeat(max) }],
+  ['emoji over the limit', { ...valid, message: '😀'.repeat(max + 1) }],
+  ['an unpaired surrogate', { ...valid, message: 'a\uD800b' }],
+  ['a NUL character', { ...valid, message: 'a\u0000b' }],
+  ['an empty text', { ...valid, message: '' }],
+  ['a text that is not a string', { ...valid, message: 42 }],
+  ['no text', { senderId: 1, receiverId: 2, messageType: 0 }],
+  ['the same user twice', { ...valid, receiverId: '1' }],
+  ['a bad id', { ...valid, senderId: '1e3' }],
+  ['id zero', { ...valid, receiverId: 0 }],
+  ['an id too large', { ...valid, receiverId: 2147483648 }],
+  ['a fractional id', { ...valid, senderId: 1.5 }],
+  ['an unknown type', { ...valid, messageType: 3 }],
+  ['a type as a non-digit string', { ...valid, messageType: 'text' }],
+  ['a JSON string of the payload', JSON.stringify(valid)],
+  ['a JSON string that is not an object', '"hi"'],
+  ['not JSON', '{nope'],
+  ['null', null],
+  ['an array', [valid]],
+  ['a number', 7],
+  ['a nested extra field', { ...valid, extra: { a: { b: 1 } } }],
+  ['too deeply nested', { ...valid, extra: [[[[[[[[[1]]]]]]]]] }],
+  [
+    'too many fields',
+    { ...valid, ...Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`f${i}`, i])) },
+  ],
+  [
+    'a few more fields than the fast path takes',
+    { ...valid, ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}`, i])) },
+  ],
+];
+
+describe('SendMessagePipe', () => {
+  it.each(PAYLOADS)('answers %s exactly as the common pipes do', async (_name, payload) => {
+    const expected = await common(payload);
+    const actual = await fast(payload);
+    expect(actual).toEqual(expected);
+    if (expected instanceof SendMessageDto) expect(actual).toBeInstanceOf(SendMessageDto);
+  });
+
+  it('takes a plainly valid payload without the common pipes', () => {
+    const result = new SendMessagePipe().transform(
+      { ...valid, senderId: '7', receiverId: 8, messageType: '2', extra: true },
+      metadata,
+    );
+    expect(result).toEqual(
+      Object.assign(new SendMessageDto(), {
+        senderId: 7,
+        receiverId: 8,
+        messageType: 2,
+        message: 'hello',
+      }),
+    );
+  });
+});
