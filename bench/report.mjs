@@ -236,9 +236,9 @@ export function renderMarkdown(result) {
       ],
     ),
     '',
-    ladderSection(result),
-    '',
-    verdictLine(result),
+    ...(result.relay || result.product
+      ? [ladderSection(result), '', verdictLine(result)]
+      : ['## Send ladder', '', 'Not run.']),
     '',
     idleSection(result.idle),
     '',

@@ -3,7 +3,8 @@
 // the product's idle-connection memory, and its read latencies, on a fresh
 // Postgres database that is dropped at the end. Prints a Markdown report and
 // writes bench/results/latest.json. Knobs: BENCH_RUNGS (msg/s, comma list),
-// BENCH_SECONDS, BENCH_PAIRS, BENCH_IDLE_SOCKETS, BENCH_POSTGRES_URL.
+// BENCH_SECONDS, BENCH_PAIRS, BENCH_IDLE_SOCKETS, BENCH_POSTGRES_URL,
+// BENCH_PARTS, BENCH_SERVER_NODE_ARGS (see bench/README.md).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -54,7 +55,23 @@ const params = {
     iterations: smoke ? { listing: 20, page: 20, full: 5 } : { listing: 200, page: 200, full: 30 },
   },
   postgresUrl: process.env.BENCH_POSTGRES_URL?.trim() || 'postgres://postgres@127.0.0.1:5432',
+  parts: envParts(),
+  // For profiling the product, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  serverNodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.trim().split(/\s+/) ?? [],
 };
+
+/** Which parts run: BENCH_PARTS, a comma list of relay, ladder, reads, idle (default all). */
+function envParts() {
+  const all = ['relay', 'ladder', 'reads', 'idle'];
+  const raw = process.env.BENCH_PARTS?.trim();
+  if (!raw) return new Set(all);
+  const parts = raw.split(',').map((p) => p.trim());
+  const unknown = parts.filter((p) => !all.includes(p));
+  if (unknown.length) {
+    throw new Error(`BENCH_PARTS: unknown part(s) ${unknown.join(', ')}; known: ${all.join(', ')}`);
+  }
+  return new Set(parts);
+}
 
 /**
  * User ids: the ladder's pairs are 1..2P; the read data follows (listing
@@ -134,7 +151,7 @@ async function main() {
   const result = {
     smoke,
     startedAt: new Date(started).toISOString(),
-    params: { ...params, postgresUrl: undefined },
+    params: { ...params, parts: [...params.parts], postgresUrl: undefined },
     machine: await machine(),
     relay: null,
     product: null,
@@ -172,52 +189,68 @@ async function main() {
   };
   const { data, users } = userPlan();
   try {
-    log(`database ${database.name}; relay ladder`);
-    await attempt('relay ladder', () =>
-      withServer({ name: 'relay', script: RELAY_SCRIPT }, async (relay) => {
-        result.relay = await runLadder(ladderOptions(relay));
-      }),
-    );
+    const { parts, serverNodeArgs: nodeArgs } = params;
+    log(`database ${database.name}; parts: ${[...parts].join(', ')}`);
+    if (parts.has('relay')) {
+      log('relay ladder');
+      await attempt('relay ladder', () =>
+        withServer({ name: 'relay', script: RELAY_SCRIPT }, async (relay) => {
+          result.relay = await runLadder(ladderOptions(relay));
+        }),
+      );
+    }
 
-    log('product: start (migrations), seed, reads, ladder');
-    await attempt('product', () =>
-      withServer({ name: 'product', script: PRODUCT_SCRIPT, env: productEnv }, async (product) => {
-        await seedUsers(database.url, users);
-        await seedReadData(database.url, data);
-        await attempt('reads', async () => {
-          result.reads = await runReads({
-            url: product.url,
-            data,
-            iterations: params.reads.iterations,
-            warmup: params.reads.warmup,
-            measure: () => startWindow(product.pid, { postgresDatabase: database.name }),
-          });
-        });
-        await attempt('product ladder', async () => {
-          result.product = await runLadder(ladderOptions(product, database.name));
-        });
-      }),
-    );
+    const product = { name: 'product', script: PRODUCT_SCRIPT, env: productEnv, nodeArgs };
+    if (parts.has('reads') || parts.has('ladder')) {
+      log('product: start (migrations), seed, reads, ladder');
+      await attempt('product', () =>
+        withServer(product, async (server) => {
+          await seedUsers(database.url, users);
+          if (parts.has('reads')) {
+            await seedReadData(database.url, data);
+            await attempt('reads', async () => {
+              result.reads = await runReads({
+                url: server.url,
+                data,
+                iterations: params.reads.iterations,
+                warmup: params.reads.warmup,
+                measure: () => startWindow(server.pid, { postgresDatabase: database.name }),
+              });
+            });
+          }
+          if (parts.has('ladder')) {
+            await attempt('product ladder', async () => {
+              result.product = await runLadder(ladderOptions(server, database.name));
+            });
+          }
+        }),
+      );
+    }
 
-    log(`idle connections: ${params.idleSockets} sockets on a fresh product process`);
-    await attempt('idle connections', () =>
-      withServer(
-        { name: 'product (idle test)', script: PRODUCT_SCRIPT, env: productEnv },
-        async (product) => {
+    if (parts.has('idle')) {
+      log(`idle connections: ${params.idleSockets} sockets on a fresh product process`);
+      await attempt('idle connections', () =>
+        withServer({ ...product, name: 'product (idle test)' }, async (server) => {
+          // Users exist already when the product part ran; seeding again is a no-op.
+          await seedUsers(database.url, users);
           result.idle = await runIdleMemory({
-            server: product,
+            server,
             requested: params.idleSockets,
             settleMs: params.settleMs,
             log,
           });
-        },
-      ),
-    );
+        }),
+      );
+    }
   } finally {
     await stopAll();
     await database.drop();
   }
+  return finish(result, started);
+}
 
+/** Collects the run's errors, writes the JSON result and prints the report; the exit code. */
+function finish(result, started) {
   for (const [name, ladder] of [
     ['relay', result.relay],
     ['product', result.product],

@@ -67,9 +67,16 @@ function track(child, name) {
  * until its GET /health answers 200. `unexpectedExit` rejects if it dies
  * before `stop()`, so a run can fail fast instead of timing out.
  */
-export async function startServer({ name, script, cwd, env = {}, healthTimeoutMs = 90_000 }) {
+export async function startServer({
+  name,
+  script,
+  cwd,
+  env = {},
+  nodeArgs = [],
+  healthTimeoutMs = 90_000,
+}) {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
