@@ -281,6 +281,29 @@ describe('messages', () => {
       expect(history.map((r) => r.message)).toEqual([message]);
     });
 
+    it.each(VARIANTS)(
+      'reads back texts and profiles with every JSON escape intact over $name',
+      async ({ version, transport }) => {
+        const name = 'Zoë "Z" \\ O\'Neil\t👩‍💻';
+        const image = 'https://cdn.example/a b/%22é".png?x=1&y=<2>';
+        await server.createUser(CAROL, name, image);
+        const message =
+          'ctl \u0001\u001f tab\t cr\r lf\n bs\b ff\f ls\u2028 ps\u2029 </script> 😀 \uFFFD';
+        const options = { version, transport };
+        const carol = await connectAs(server.url, CAROL, options);
+        const alice = await connectAs(server.url, ALICE, options);
+        const sent = await sendMessage(carol, text(CAROL, ALICE, message));
+        expect(sent.message).toBe(message);
+
+        const [row] = await getMessages(alice, { senderId: ALICE, receiverId: CAROL });
+        expect(row).toMatchObject({ message, senderName: 'Alice', recieverName: name, image });
+        const [mine] = await getMessages(carol, { senderId: CAROL, receiverId: ALICE, limit: 1 });
+        expect(mine).toMatchObject({ message, senderName: name, senderImage: image });
+        const [listed] = await chatListing(alice, ALICE);
+        expect(listed).toMatchObject({ lastMessage: message, userName: name, userImage: image });
+      },
+    );
+
     it('uses one conversation for both directions and gives the profiles of the message sender and receiver', async () => {
       const alice = await connectAs(server.url, ALICE);
       const bob = await connectAs(server.url, BOB);

@@ -8,6 +8,7 @@ import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
+import { chatPacketParser } from '../realtime/json-text.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import type { ChatSocket } from './chat-socket.js';
 
@@ -42,6 +43,8 @@ export class LegacyIoAdapter extends IoAdapter {
       allowEIO3: true,
       transports: ['polling', 'websocket'],
       maxHttpBufferSize: this.config.maxHttpBufferSize,
+      // Sends the JSON that Postgres wrote for the big read answers as it is.
+      parser: chatPacketParser,
       cors: {
         origin: this.config.corsOrigin === '*' ? true : this.config.corsOrigin.split(','),
         credentials: true,

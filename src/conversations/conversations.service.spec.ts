@@ -16,6 +16,13 @@ describe('ConversationsService', () => {
   afterAll(() => context.close());
   beforeEach(() => context.reset(1, 2, 3));
 
+  /** The answers decoded, as a client reads them. */
+  const listing = async (userId: number) => (await conversations.list(userId)).value();
+  async function history(...args: Parameters<MessagesService['history']>) {
+    const { rows, markedRead } = await messages.history(...args);
+    return { rows: rows.value(), markedRead };
+  }
+
   async function send(from: number, to: number, text = 'hello', type = MessageType.Text) {
     const result = await messages.send(from, to, type, text);
     if (!result.stored) throw new Error(result.refusal);
@@ -27,7 +34,7 @@ describe('ConversationsService', () => {
       await send(2, 1, 'from two');
       const toThree = await send(1, 3, 'a');
       const last = await send(3, 1, 'pic.png', MessageType.Image);
-      const rows = await conversations.list(1);
+      const rows = await listing(1);
       expect(rows.map((r) => r.user_id)).toEqual([3, 2]);
       expect(rows[0]).toEqual({
         id: toThree.chatConstantId,
@@ -48,7 +55,7 @@ describe('ConversationsService', () => {
         unreadcount: 1,
       });
       expect(rows[1]).toMatchObject({ user_id: 2, unreadcount: 1, lastMessage: 'from two' });
-      expect((await conversations.list(3))[0]).toMatchObject({ user_id: 1, unreadcount: 1 });
+      expect((await listing(3))[0]).toMatchObject({ user_id: 1, unreadcount: 1 });
     });
 
     it('lists conversations where the user is either side of the pair, newest first, each with its own unread count', async () => {
@@ -57,20 +64,20 @@ describe('ConversationsService', () => {
       await send(1, 2, 'two');
       await send(3, 2, 'three');
       const last = await send(2, 1, 'reply');
-      const rows = await conversations.list(2);
+      const rows = await listing(2);
       expect(rows.map((r) => [r.user_id, r.lastMessage, r.unreadcount, r.userName])).toEqual([
         [1, 'reply', 2, 'User 1'],
         [3, 'three', 1, 'User 3'],
       ]);
       expect(rows[0]).toMatchObject({ senderId: 1, receiverId: 2, lastMessageId: last.id });
-      await messages.history(2, 1, 1);
-      expect((await conversations.list(2)).map((r) => r.unreadcount)).toEqual([2, 1]);
-      await messages.history(2, 1);
-      expect((await conversations.list(2)).map((r) => r.unreadcount)).toEqual([0, 1]);
+      await history(2, 1, 1);
+      expect((await listing(2)).map((r) => r.unreadcount)).toEqual([2, 1]);
+      await history(2, 1);
+      expect((await listing(2)).map((r) => r.unreadcount)).toEqual([0, 1]);
     });
 
     it('returns [] for a user without conversations', async () => {
-      expect(await conversations.list(3)).toEqual([]);
+      expect(await listing(3)).toEqual([]);
     });
   });
 
@@ -79,25 +86,25 @@ describe('ConversationsService', () => {
       await send(1, 2, 'one');
       await send(2, 1, 'two');
       await conversations.clear(1, 2);
-      expect(await conversations.list(1)).toEqual([]);
-      expect((await messages.history(1, 2)).rows).toEqual([]);
-      const [otherView] = await conversations.list(2);
+      expect(await listing(1)).toEqual([]);
+      expect((await history(1, 2)).rows).toEqual([]);
+      const [otherView] = await listing(2);
       expect(otherView).toMatchObject({ user_id: 1, deletedId: 1, unreadcount: 1 });
-      expect((await messages.history(2, 1)).rows.map((r) => r.deletedId)).toEqual([1, 1]);
+      expect((await history(2, 1)).rows.map((r) => r.deletedId)).toEqual([1, 1]);
     });
 
     it('shows the conversation again on a new message, with only what came after', async () => {
       await send(1, 2, 'old');
       await conversations.clear(1, 2);
       const fresh = await send(2, 1, 'new');
-      const [row] = await conversations.list(1);
+      const [row] = await listing(1);
       expect(row).toMatchObject({
         lastMessageId: fresh.id,
         lastMessage: 'new',
         unreadcount: 1,
         deletedId: 0,
       });
-      expect((await messages.history(1, 2)).rows.map((r) => r.message)).toEqual(['new']);
+      expect((await history(1, 2)).rows.map((r) => r.message)).toEqual(['new']);
     });
 
     it('deletes for good what both users cleared, and keeps the rest', async () => {
@@ -109,17 +116,15 @@ describe('ConversationsService', () => {
         'SELECT message, deleted_id FROM messages ORDER BY id',
       );
       expect(stored).toEqual([{ message: 'only two clears this', deleted_id: 2 }]);
-      expect(await conversations.list(2)).toEqual([]);
-      expect((await conversations.list(1)).map((r) => r.lastMessage)).toEqual([
-        'only two clears this',
-      ]);
+      expect(await listing(2)).toEqual([]);
+      expect((await listing(1)).map((r) => r.lastMessage)).toEqual(['only two clears this']);
     });
 
     it('does not count cleared messages as unread', async () => {
       await send(2, 1, 'unread');
       await conversations.clear(1, 2);
       await send(3, 1, 'other');
-      expect((await conversations.list(1)).map((r) => r.unreadcount)).toEqual([1]);
+      expect((await listing(1)).map((r) => r.unreadcount)).toEqual([1]);
     });
 
     it('is a no-op for a conversation that does not exist or is already cleared', async () => {
@@ -138,8 +143,8 @@ describe('ConversationsService', () => {
       for (let i = 0; i < 3; i++) await messages.send(1, 2, MessageType.Text, `m${i}`);
       await Promise.all([conversations.clear(1, 2), conversations.clear(2, 1)]);
       expect(await context.dataSource.query('SELECT id FROM messages')).toEqual([]);
-      expect((await messages.history(1, 2)).rows).toEqual([]);
-      expect((await messages.history(2, 1)).rows).toEqual([]);
+      expect((await history(1, 2)).rows).toEqual([]);
+      expect((await history(2, 1)).rows).toEqual([]);
     });
 
     it('never hides a conversation whose new message is still visible', async () => {
@@ -149,8 +154,8 @@ describe('ConversationsService', () => {
           messages.send(2, 1, MessageType.Text, `race ${round}`),
           conversations.clear(1, 2),
         ]);
-        const visible = (await messages.history(1, 2)).rows.length;
-        const listed = (await conversations.list(1)).length;
+        const visible = (await history(1, 2)).rows.length;
+        const listed = (await listing(1)).length;
         expect(listed).toBe(visible > 0 ? 1 : 0);
       }
     });

@@ -3,15 +3,23 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PresenceService } from '../presence/presence.service.js';
 import { UsersService } from '../users/users.service.js';
-import {
-  ConversationRecord,
-  ConversationRow,
-  toConversationRow,
-} from './conversation-row.mapper.js';
+import { JsonText } from '../realtime/json-text.js';
+import type { ConversationRow } from './conversation-row.js';
+
+/** A listed conversation as LISTING_SQL returns it. */
+interface ListingRecord {
+  other_id: number;
+  /** The row's JSON object up to and including messageType, without the closing brace. */
+  json_head: string;
+  unread_count: number;
+}
 
 /**
  * The user's visible conversations, newest first, with the other party's
- * profile, the last message and the unread count, in one query.
+ * profile, the last message and the unread count, in one query. Postgres
+ * writes each chat_message row's JSON (contract, "Rows") up to the fields only
+ * the server knows (isOnline) or that end it (unreadcount): `json_head`; see
+ * JsonText for why.
  *
  * Each side of the pair is its own branch, so each uses its (user_*_id,
  * last_message_id) index and knows the other party without a CASE. The
@@ -36,10 +44,17 @@ unread AS (
   WHERE receiver_id = $1 AND read_status = 0 AND deleted_id <> $1
   GROUP BY chat_constant_id
 )
-SELECT c.id, c.sender_id, c.receiver_id, c.last_message_id, c.created, c.updated,
-       c.other_id, c.other_cleared, other.name AS other_name, other.image AS other_image,
-       last.message AS last_message, last.message_type AS last_message_type,
-       last.created AS last_message_created, COALESCE(unread.unread_count, 0) AS unread_count
+SELECT c.other_id,
+  '{"id":' || c.id || ',"senderId":' || c.sender_id || ',"receiverId":' || c.receiver_id ||
+  ',"groupId":0,"lastMessageId":' || COALESCE(c.last_message_id, 0) ||
+  -- The requester sees this row, so only the other party can have cleared it.
+  ',"deletedId":' || CASE WHEN c.other_cleared THEN c.other_id ELSE 0 END ||
+  ',"created":' || c.created || ',"updated":' || c.updated || ',"user_id":' || c.other_id ||
+  ',"lastMessage":' || to_json(COALESCE(last.message, '')) ||
+  ',"userName":' || to_json(other.name) || ',"userImage":' || to_json(other.image) ||
+  ',"created_at":' || COALESCE(last.created, c.updated) ||
+  ',"messageType":' || COALESCE(last.message_type, 0) AS json_head,
+  COALESCE(unread.unread_count, 0)::integer AS unread_count
 FROM listed c
 CROSS JOIN LATERAL (SELECT name, image FROM users WHERE users.id = c.other_id LIMIT 1) other
 LEFT JOIN LATERAL (
@@ -56,10 +71,15 @@ export class ConversationsService {
     private readonly presence: PresenceService,
   ) {}
 
-  async list(userId: number): Promise<ConversationRow[]> {
-    const records: ConversationRecord[] = await this.dataSource.query(LISTING_SQL, [userId]);
+  /** chat_message's rows for the user, encoded. */
+  async list(userId: number): Promise<JsonText<ConversationRow[]>> {
+    const records: ListingRecord[] = await this.dataSource.query(LISTING_SQL, [userId]);
     const online = await this.presence.onlineUsers(records.map((r) => Number(r.other_id)));
-    return records.map((record) => toConversationRow(record, online.has(Number(record.other_id))));
+    const rows = records.map(
+      (r) =>
+        `${r.json_head},"isOnline":${online.has(Number(r.other_id)) ? 1 : 0},"unreadcount":${Number(r.unread_count)}}`,
+    );
+    return new JsonText(`[${rows.join(',')}]`);
   }
 
   async clear(requesterId: number, otherId: number): Promise<void> {

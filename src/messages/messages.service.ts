@@ -6,19 +6,15 @@ import { ModerationService } from '../moderation/moderation.service.js';
 import { UsersService } from '../users/users.service.js';
 import { messageLimits } from './dto/send-message.dto.js';
 import type { MessageType } from './message.entity.js';
-import {
-  HistoryRow,
-  MessageRecord,
-  NewMessageRow,
-  toHistoryRow,
-  toNewMessageRow,
-} from './message-row.mapper.js';
+import { JsonText } from '../realtime/json-text.js';
+import { HistoryRow, NewMessageRow, toNewMessageRow } from './message-row.mapper.js';
 import { SendBatcher } from './send-batcher.js';
 
 export type SendResult = { stored: true; row: NewMessageRow } | { stored: false; refusal: string };
 
 export interface HistoryResult {
-  rows: HistoryRow[];
+  /** get_data_message's rows, encoded. */
+  rows: JsonText<HistoryRow[]>;
   /** How many messages this request turned from unread to read. */
   markedRead: number;
 }
@@ -31,7 +27,9 @@ export function unixSeconds(): number {
  * One page (or all) of the requester's visible history with the other user,
  * marking the page's unread messages addressed to the requester as read, in
  * one statement. $3 is the limit (NULL: the whole history), $4 the exclusive
- * upper id bound (beforeId).
+ * upper id bound (beforeId), $5 to $8 the profile fields every row repeats.
+ * Postgres writes the answer's JSON (get_data_message rows, contract "Rows",
+ * in its field order): see JsonText for why.
  *
  * The conversation id and the page's oldest id are scalar subqueries, so
  * the planner sees `chat_constant_id = <one value>` and walks the
@@ -52,6 +50,10 @@ page_start AS (
     ORDER BY m.id DESC
     OFFSET $3::integer - 1 LIMIT 1), 0) END AS id
 ),
+parties AS (
+  SELECT ',"recieverName":' || to_json($5::text) || ',"image":' || to_json($6::text) ||
+         ',"senderName":' || to_json($7::text) || ',"senderImage":' || to_json($8::text) || '}' AS tail
+),
 marked AS (
   UPDATE messages m SET read_status = 1
   WHERE m.chat_constant_id = (SELECT id FROM conversation)
@@ -59,11 +61,18 @@ marked AS (
     AND m.receiver_id = $1 AND m.read_status = 0
   RETURNING m.id
 )
-SELECT m.*, m.id IN (SELECT id FROM marked) AS just_read
+SELECT (SELECT count(*) FROM marked)::integer AS marked_read,
+  '[' || COALESCE(string_agg(
+    '{"id":' || m.id || ',"senderId":' || m.sender_id || ',"receiverId":' || m.receiver_id ||
+    ',"chatConstantId":' || m.chat_constant_id || ',"groupId":' || m.group_id ||
+    ',"message":' || to_json(m.message) ||
+    ',"readStatus":' || CASE WHEN m.id IN (SELECT id FROM marked) THEN 1 ELSE m.read_status END ||
+    ',"messageType":' || m.message_type || ',"deletedId":' || m.deleted_id ||
+    ',"created":' || m.created || ',"updated":' || m.updated || (SELECT tail FROM parties),
+    ',' ORDER BY m.id), '') || ']' AS rows_json
 FROM messages m
 WHERE m.chat_constant_id = (SELECT id FROM conversation)
-  AND m.id >= (SELECT id FROM page_start) AND m.id < $4::bigint AND m.deleted_id <> $1
-ORDER BY m.id`;
+  AND m.id >= (SELECT id FROM page_start) AND m.id < $4::bigint AND m.deleted_id <> $1`;
 
 @Injectable()
 export class MessagesService {
@@ -110,19 +119,21 @@ export class MessagesService {
     beforeId?: number,
   ): Promise<HistoryResult> {
     const [requester, other] = await this.users.requireProfiles(requesterId, otherId);
-    const records: Array<MessageRecord & { just_read: boolean }> = await this.dataSource.query(
+    const [result]: Array<{ marked_read: number; rows_json: string }> = await this.dataSource.query(
       HISTORY_SQL,
-      [requesterId, otherId, limit ?? null, beforeId ?? 2_147_483_647 + 1],
+      [
+        requesterId,
+        otherId,
+        limit ?? null,
+        beforeId ?? 2_147_483_647 + 1,
+        // get_data_message rows carry the request's two parties, the same on every row.
+        other.name,
+        other.image,
+        requester.name,
+        requester.image,
+      ],
     );
-    let markedRead = 0;
-    const rows = records.map((record) => {
-      if (record.just_read) {
-        markedRead++;
-        record.read_status = 1;
-      }
-      return toHistoryRow(record, requester, other);
-    });
-    return { rows, markedRead };
+    return { rows: new JsonText(result.rows_json), markedRead: Number(result.marked_read) };
   }
 
   /** Marks every unread message from `senderId` to `readerId` as read; returns how many changed. */

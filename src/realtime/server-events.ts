@@ -1,6 +1,7 @@
 import type { ExceptionPayload } from '../common/legacy-exception.filter.js';
-import type { ConversationRow } from '../conversations/conversation-row.mapper.js';
+import type { ConversationRow } from '../conversations/conversation-row.js';
 import type { HistoryRow, NewMessageRow } from '../messages/message-row.mapper.js';
+import type { JsonText } from './json-text.js';
 
 /** A legacy `{"success_message": "..."}` answer. */
 export interface SuccessMessage {
@@ -20,8 +21,8 @@ export interface ReadStatusPayload {
 export interface ServerToClientEvents {
   connect_listener: (payload: { success_message: string; userId: number }) => void;
   new_message: (payload: NewMessageRow | SuccessMessage) => void;
-  get_data_message: (payload: HistoryRow[]) => void;
-  chat_message: (payload: ConversationRow[]) => void;
+  get_data_message: (payload: JsonText<HistoryRow[]>) => void;
+  chat_message: (payload: JsonText<ConversationRow[]>) => void;
   block_data: (payload: { block_data: string; userId: string }) => void;
   cleared_chat: (payload: SuccessMessage) => void;
   report_data: (payload: SuccessMessage) => void;
