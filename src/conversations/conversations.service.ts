@@ -45,15 +45,16 @@ unread AS (
   GROUP BY chat_constant_id
 )
 SELECT c.other_id,
-  '{"id":' || c.id || ',"senderId":' || c.sender_id || ',"receiverId":' || c.receiver_id ||
-  ',"groupId":0,"lastMessageId":' || COALESCE(c.last_message_id, 0) ||
-  -- The requester sees this row, so only the other party can have cleared it.
-  ',"deletedId":' || CASE WHEN c.other_cleared THEN c.other_id ELSE 0 END ||
-  ',"created":' || c.created || ',"updated":' || c.updated || ',"user_id":' || c.other_id ||
-  ',"lastMessage":' || to_json(COALESCE(last.message, '')) ||
-  ',"userName":' || to_json(other.name) || ',"userImage":' || to_json(other.image) ||
-  ',"created_at":' || COALESCE(last.created, c.updated) ||
-  ',"messageType":' || COALESCE(last.message_type, 0) AS json_head,
+  concat(
+    '{"id":', c.id, ',"senderId":', c.sender_id, ',"receiverId":', c.receiver_id,
+    ',"groupId":0,"lastMessageId":', COALESCE(c.last_message_id, 0),
+    -- The requester sees this row, so only the other party can have cleared it.
+    ',"deletedId":', CASE WHEN c.other_cleared THEN c.other_id ELSE 0 END,
+    ',"created":', c.created, ',"updated":', c.updated, ',"user_id":', c.other_id,
+    ',"lastMessage":', to_json(COALESCE(last.message, '')),
+    ',"userName":', to_json(other.name), ',"userImage":', to_json(other.image),
+    ',"created_at":', COALESCE(last.created, c.updated),
+    ',"messageType":', COALESCE(last.message_type, 0)) AS json_head,
   COALESCE(unread.unread_count, 0)::integer AS unread_count
 FROM listed c
 CROSS JOIN LATERAL (SELECT name, image FROM users WHERE users.id = c.other_id LIMIT 1) other
