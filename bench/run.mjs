@@ -4,7 +4,7 @@
 // Postgres database that is dropped at the end. Prints a Markdown report and
 // writes bench/results/latest.json. Knobs: BENCH_RUNGS (msg/s, comma list),
 // BENCH_SECONDS, BENCH_PAIRS, BENCH_IDLE_SOCKETS, BENCH_POSTGRES_URL,
-// BENCH_PARTS, BENCH_SERVER_NODE_ARGS (see bench/README.md).
+// BENCH_PARTS, BENCH_SERVER_NODE_ARGS, BENCH_PRODUCT_SCRIPT (see bench/README.md).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,8 @@ import { renderMarkdown } from './report.mjs';
 import { openFiles, startServer, startWindow, stopAll } from './server-process.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PRODUCT_SCRIPT = `${ROOT}dist/main.js`;
+// Another build's entry point, for comparing two builds on one machine.
+const PRODUCT_SCRIPT = process.env.BENCH_PRODUCT_SCRIPT?.trim() || `${ROOT}dist/main.js`;
 const RELAY_SCRIPT = `${ROOT}bench/relay-server.mjs`;
 const RESULTS_FILE = `${ROOT}bench/results/latest.json`;
 
@@ -194,7 +195,7 @@ async function main() {
     if (parts.has('relay')) {
       log('relay ladder');
       await attempt('relay ladder', () =>
-        withServer({ name: 'relay', script: RELAY_SCRIPT }, async (relay) => {
+        withServer({ name: 'relay', script: RELAY_SCRIPT, nodeArgs }, async (relay) => {
           result.relay = await runLadder(ladderOptions(relay));
         }),
       );
