@@ -16,9 +16,34 @@ import type { ChatSocket } from './chat-socket.js';
  * allowed, both transports, the configured frame limit (contract, "Transport").
  * With REDIS_URL, rooms and emits span every node through the Redis adapter.
  */
+/** A socket event's arguments as socket.io passes them: the payload(s), then the ack if any. */
+type EventArgs = unknown[];
+/** One of Nest's handlers, bound by Nest to one socket: (data, ack) => result. */
+type BoundHandler = (data: unknown, ack?: unknown) => unknown;
+
+/** The k-th handler Nest binds on every socket: the same event and ack mode on each. */
+interface Route {
+  readonly index: number;
+  readonly message: string;
+  readonly isAckHandledManually: boolean;
+  /** Shared by every socket: socket.io calls it with `this` set to the socket. */
+  readonly listener: (this: ChatSocket, ...args: EventArgs) => void;
+}
+
+/** What the adapter keeps per socket: Nest's handlers bound to it and its event queue. */
+interface SocketState {
+  /** By route index. */
+  readonly handlers: BoundHandler[];
+  /** Nest's disconnect callbacks (one per gateway). */
+  readonly onDisconnect: Array<(reason: unknown) => void>;
+  /** The last event it sent that the server is still handling. */
+  pending: Promise<void> | undefined;
+}
+
 export class LegacyIoAdapter extends IoAdapter {
-  /** Per socket, the promise of the last event it sent that the server is still handling. */
-  private readonly pending = new WeakMap<object, Promise<void>>();
+  private readonly sockets = new WeakMap<object, SocketState>();
+  /** By `${index} ${message} ${isAckHandledManually}`. */
+  private readonly routes = new Map<string, Route>();
   private lifecycle?: ServerLifecycle;
   private eventLogger?: PinoLogger;
 
@@ -70,61 +95,119 @@ export class LegacyIoAdapter extends IoAdapter {
    * Different sockets still run in parallel. Each event is counted in flight
    * (shutdown waits for it) and logs with its own correlation id.
    *
-   * Plain listeners instead of Nest's per-socket RxJS pipelines (one per event
-   * name and socket): same semantics, a fraction of the memory per idle socket.
+   * Idle sockets are most of a node's sockets, so what one costs is kept
+   * small: no per-socket RxJS pipelines (as Nest's IoAdapter) and no closure
+   * per socket and event either. Each event's listener is one function shared
+   * by all sockets (socket.io calls it with the socket as `this`); per socket
+   * there is only Nest's bound handlers in one array.
    */
   override bindMessageHandlers(
     socket: ChatSocket,
     handlers: MessageMappingProperties[],
-    transform: (data: unknown) => Observable<unknown>,
+    // Unused: Nest's transform turns an awaited Observable into itself (see settle).
+    _transform: (data: unknown) => Observable<unknown>,
   ): void {
+    const state = this.stateOf(socket);
     for (const { message, callback, isAckHandledManually } of handlers) {
-      socket.on(String(message), (...args: unknown[]) => {
-        // As Nest's fromEvent: one argument as is, several as an array.
-        const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
-        this.lifecycle?.eventStarted();
-        const previous = this.pending.get(socket) ?? Promise.resolve();
-        const current = previous
-          // Settled inside the context too: Nest returns an Observable that runs the
-          // handler only when subscribed.
-          .then(() =>
-            this.inContext(socket, message, () => this.settle(callback(data, ack), transform)),
-          )
-          .then((response) => {
-            if (response === null || response === undefined) return;
-            const reply = response as { event?: string; data?: unknown };
-            if (reply.event)
-              (socket.emit as (e: string, d: unknown) => boolean)(reply.event, reply.data);
-            else if (!isAckHandledManually && typeof ack === 'function') ack(response);
-          })
-          .catch((error: unknown) => this.logger.error(error))
-          .finally(() => {
-            this.lifecycle?.eventFinished();
-            if (this.pending.get(socket) === current) this.pending.delete(socket);
-          });
-        this.pending.set(socket, current);
-      });
+      const route = this.route(state.handlers.length, String(message), isAckHandledManually);
+      state.handlers.push(callback as BoundHandler);
+      socket.on(route.message, route.listener as (...args: unknown[]) => void);
     }
   }
 
-  /** A handler's result: awaited, and if that is an Observable, its last value. */
-  private async settle(
-    result: unknown,
-    transform: (data: unknown) => Observable<unknown>,
-  ): Promise<unknown> {
+  /**
+   * Nest's disconnect callback of each gateway, all called by one listener per
+   * socket (in gateway order, as with one `once` listener each: socket.io
+   * emits `disconnect` once per socket).
+   */
+  override bindClientDisconnect(client: ChatSocket, callback: (reason: unknown) => void): void {
+    const state = this.stateOf(client);
+    if (state.onDisconnect.push(callback) === 1) client.on('disconnect', this.disconnectListener);
+  }
+
+  /** Shared by every socket, as the routes' listeners are. */
+  private readonly disconnectListener = ((adapter: LegacyIoAdapter) =>
+    function (this: ChatSocket, reason: unknown) {
+      for (const callback of adapter.sockets.get(this)?.onDisconnect ?? []) callback(reason);
+    })(this);
+
+  private stateOf(socket: ChatSocket): SocketState {
+    let state = this.sockets.get(socket);
+    if (!state) {
+      state = { handlers: [], onDisconnect: [], pending: undefined };
+      this.sockets.set(socket, state);
+    }
+    return state;
+  }
+
+  /**
+   * Nest binds the same handlers in the same order on every socket, so the
+   * k-th one is the same event everywhere and its listener can be shared.
+   */
+  private route(index: number, message: string, isAckHandledManually: boolean): Route {
+    const key = `${index} ${message} ${isAckHandledManually}`;
+    let route = this.routes.get(key);
+    if (!route) {
+      // eslint-disable-next-line @typescript-eslint/no-this-alias
+      const adapter = this;
+      route = {
+        index,
+        message,
+        isAckHandledManually,
+        listener: function (this: ChatSocket, ...args: EventArgs) {
+          adapter.onEvent(this, route!, args);
+        },
+      };
+      this.routes.set(key, route);
+    }
+    return route;
+  }
+
+  private onEvent(socket: ChatSocket, route: Route, args: EventArgs): void {
+    const state = this.sockets.get(socket);
+    const callback = state?.handlers[route.index];
+    if (!state || !callback) return;
+    // As Nest's fromEvent: one argument as is, several as an array.
+    const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
+    this.lifecycle?.eventStarted();
+    const current = (state.pending ?? Promise.resolve())
+      // Settled inside the context too: Nest returns an Observable that runs the
+      // handler only when subscribed.
+      .then(() => this.inContext(socket, route.message, () => this.settle(callback(data, ack))))
+      .then((response) => {
+        if (response === null || response === undefined) return;
+        const reply = response as { event?: string; data?: unknown };
+        if (reply.event)
+          (socket.emit as (e: string, d: unknown) => boolean)(reply.event, reply.data);
+        else if (!route.isAckHandledManually && typeof ack === 'function') ack(response);
+      })
+      .catch((error: unknown) => this.logger.error(error))
+      .finally(() => {
+        this.lifecycle?.eventFinished();
+        if (state.pending === current) state.pending = undefined;
+      });
+    state.pending = current;
+  }
+
+  /**
+   * A handler's result: awaited, and if that is an Observable, its last value.
+   * (What Nest's transform does too: awaited, nothing is a Promise any more,
+   * and it passes an Observable through as it is.)
+   */
+  private async settle(result: unknown): Promise<unknown> {
     // Nest's proxy resolves to an Observable that runs the handler when subscribed.
     const value = await result;
-    if (isObservable(value)) return lastValueFrom(transform(value), { defaultValue: undefined });
+    if (isObservable(value)) return lastValueFrom(value, { defaultValue: undefined });
     return value;
   }
 
   /** Runs a handler so that every log line it writes carries the event's correlation id. */
-  private inContext<T>(socket: ChatSocket, event: unknown, run: () => T): T {
+  private inContext<T>(socket: ChatSocket, event: string, run: () => T): T {
     if (!this.eventLogger) return run();
     return this.eventLogger.runInContext(run, {
       bindings: {
         eventId: randomUUID(),
-        event: String(event),
+        event,
         socketId: socket.id,
         userId: socket.data.userId,
       },
