@@ -4,8 +4,11 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import { Socket as TcpSocket } from 'node:net';
 import { isObservable, lastValueFrom, type Observable } from 'rxjs';
-import type { Server, ServerOptions } from 'socket.io';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
 import { RedisConnections } from '../redis/redis-connections.js';
@@ -38,6 +41,40 @@ interface SocketState {
   readonly onDisconnect: Array<(reason: unknown) => void>;
   /** The last event it sent that the server is still handling. */
   pending: Promise<void> | undefined;
+}
+
+/** Registered before the gateways' handlers, so they see the socket as it was. */
+function forgetHandshakeRequest(socket: Socket): void {
+  (socket.conn as { request: unknown }).request = null;
+}
+
+/**
+ * An Engine.IO middleware, after the others (cors only sets headers). On a
+ * websocket upgrade, `res` is Engine.IO's WebSocketResponse, which has just
+ * added a `close` listener to the TCP socket to re-emit `close` on itself
+ * (for middlewares such as pino-http). That listener keeps the response and
+ * the upgrade request (headers, raw headers, stream state) alive as long as
+ * the connection: about 1.3 KB per idle socket. Nothing here listens to the
+ * response's `close`, so the listener goes. Should Engine.IO change this,
+ * nothing is removed (the memory spec then fails).
+ */
+function releaseUpgradeRequest(
+  _request: IncomingMessage,
+  response: ServerResponse | EventEmitter,
+  next: (error?: unknown) => void,
+): void {
+  const socket = (response as { socket?: unknown }).socket;
+  if (
+    !(response instanceof ServerResponse) &&
+    response instanceof EventEmitter &&
+    response.listenerCount('close') === 0 &&
+    socket instanceof TcpSocket
+  ) {
+    // The most recent `close` listener: the one the response added to re-emit it.
+    const reEmit = socket.rawListeners('close').at(-1) as (() => void) | undefined;
+    if (reEmit) socket.removeListener('close', reEmit);
+  }
+  next();
 }
 
 export class LegacyIoAdapter extends IoAdapter {
@@ -85,6 +122,12 @@ export class LegacyIoAdapter extends IoAdapter {
         }),
       );
     }
+    // socket.io's memory-usage advice: Engine.IO keeps each connection's first HTTP
+    // request (headers, raw headers, stream state) for as long as the connection
+    // lives. Nothing reads it once the socket joined the namespace: its handshake
+    // (headers, query, url, address) is built by then and keeps what it needs.
+    server.on('connection', forgetHandshakeRequest);
+    server.engine.use(releaseUpgradeRequest);
     return server;
   }
 
