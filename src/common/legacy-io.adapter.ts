@@ -35,10 +35,12 @@ interface Route {
 
 /** What the adapter keeps per socket: Nest's handlers bound to it and its event queue. */
 interface SocketState {
-  /** By route index. */
+  /** By route index; `handlerCount` of them so far. */
   readonly handlers: BoundHandler[];
-  /** Nest's disconnect callbacks (one per gateway). */
+  handlerCount: number;
+  /** Nest's disconnect callbacks (one per gateway); `disconnectCount` of them so far. */
   readonly onDisconnect: Array<(reason: unknown) => void>;
+  disconnectCount: number;
   /** The last event it sent that the server is still handling. */
   pending: Promise<void> | undefined;
 }
@@ -81,6 +83,9 @@ export class LegacyIoAdapter extends IoAdapter {
   private readonly sockets = new WeakMap<object, SocketState>();
   /** By `${index} ${message} ${isAckHandledManually}`. */
   private readonly routes = new Map<string, Route>();
+  /** The most handlers and disconnect callbacks Nest has bound on one socket. */
+  private handlersPerSocket = 0;
+  private gatewaysPerSocket = 0;
   private lifecycle?: ServerLifecycle;
   private eventLogger?: PinoLogger;
 
@@ -152,10 +157,11 @@ export class LegacyIoAdapter extends IoAdapter {
   ): void {
     const state = this.stateOf(socket);
     for (const { message, callback, isAckHandledManually } of handlers) {
-      const route = this.route(state.handlers.length, String(message), isAckHandledManually);
-      state.handlers.push(callback as BoundHandler);
+      const route = this.route(state.handlerCount++, String(message), isAckHandledManually);
+      state.handlers[route.index] = callback as BoundHandler;
       socket.on(route.message, route.listener as (...args: unknown[]) => void);
     }
+    this.handlersPerSocket = Math.max(this.handlersPerSocket, state.handlerCount);
   }
 
   /**
@@ -165,19 +171,29 @@ export class LegacyIoAdapter extends IoAdapter {
    */
   override bindClientDisconnect(client: ChatSocket, callback: (reason: unknown) => void): void {
     const state = this.stateOf(client);
-    if (state.onDisconnect.push(callback) === 1) client.on('disconnect', this.disconnectListener);
+    state.onDisconnect[state.disconnectCount++] = callback;
+    if (state.disconnectCount === 1) client.on('disconnect', this.disconnectListener);
+    this.gatewaysPerSocket = Math.max(this.gatewaysPerSocket, state.disconnectCount);
   }
 
   /** Shared by every socket, as the routes' listeners are. */
   private readonly disconnectListener = ((adapter: LegacyIoAdapter) =>
     function (this: ChatSocket, reason: unknown) {
-      for (const callback of adapter.sockets.get(this)?.onDisconnect ?? []) callback(reason);
+      const state = adapter.sockets.get(this);
+      for (let i = 0; i < (state?.disconnectCount ?? 0); i++) state!.onDisconnect[i](reason);
     })(this);
 
   private stateOf(socket: ChatSocket): SocketState {
     let state = this.sockets.get(socket);
     if (!state) {
-      state = { handlers: [], onDisconnect: [], pending: undefined };
+      // Sized as the sockets before (growing from empty would leave room for 16 each).
+      state = {
+        handlers: new Array<BoundHandler>(this.handlersPerSocket),
+        handlerCount: 0,
+        onDisconnect: new Array<(reason: unknown) => void>(this.gatewaysPerSocket),
+        disconnectCount: 0,
+        pending: undefined,
+      };
       this.sockets.set(socket, state);
     }
     return state;
