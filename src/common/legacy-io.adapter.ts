@@ -81,8 +81,8 @@ function releaseUpgradeRequest(
 
 export class LegacyIoAdapter extends IoAdapter {
   private readonly sockets = new WeakMap<object, SocketState>();
-  /** By `${index} ${message} ${isAckHandledManually}`. */
-  private readonly routes = new Map<string, Route>();
+  /** By index, then event and ack mode (one each unless gateways bind differently per socket). */
+  private readonly routes: Route[][] = [];
   /** The most handlers and disconnect callbacks Nest has bound on one socket. */
   private handlersPerSocket = 0;
   private gatewaysPerSocket = 0;
@@ -204,21 +204,24 @@ export class LegacyIoAdapter extends IoAdapter {
    * k-th one is the same event everywhere and its listener can be shared.
    */
   private route(index: number, message: string, isAckHandledManually: boolean): Route {
-    const key = `${index} ${message} ${isAckHandledManually}`;
-    let route = this.routes.get(key);
-    if (!route) {
-      // eslint-disable-next-line @typescript-eslint/no-this-alias
-      const adapter = this;
-      route = {
-        index,
-        message,
-        isAckHandledManually,
-        listener: function (this: ChatSocket, ...args: EventArgs) {
-          adapter.onEvent(this, route!, args);
-        },
-      };
-      this.routes.set(key, route);
+    // Found without allocating: this runs for every handler of every new socket.
+    const candidates = (this.routes[index] ??= []);
+    for (const route of candidates) {
+      if (route.message === message && route.isAckHandledManually === isAckHandledManually) {
+        return route;
+      }
     }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const adapter = this;
+    const route: Route = {
+      index,
+      message,
+      isAckHandledManually,
+      listener: function (this: ChatSocket, ...args: EventArgs) {
+        adapter.onEvent(this, route, args);
+      },
+    };
+    candidates.push(route);
     return route;
   }
 
