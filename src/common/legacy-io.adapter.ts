@@ -14,11 +14,6 @@ import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import type { ChatSocket } from './chat-socket.js';
 
-/**
- * Socket.IO v4 that old apps can talk to: Engine.IO v3 (Socket.IO v2 clients)
- * allowed, both transports, the configured frame limit (contract, "Transport").
- * With REDIS_URL, rooms and emits span every node through the Redis adapter.
- */
 /** A socket event's arguments as socket.io passes them: the payload(s), then the ack if any. */
 type EventArgs = unknown[];
 /** One of Nest's handlers, bound by Nest to one socket: (data, ack) => result. */
@@ -79,6 +74,11 @@ function releaseUpgradeRequest(
   next();
 }
 
+/**
+ * Socket.IO v4 that old apps can talk to: Engine.IO v3 (Socket.IO v2 clients)
+ * allowed, both transports, the configured frame limit (contract, "Transport").
+ * With REDIS_URL, rooms and emits span every node through the Redis adapter.
+ */
 export class LegacyIoAdapter extends IoAdapter {
   private readonly sockets = new WeakMap<object, SocketState>();
   /** By index, then event and ack mode (one each unless gateways bind differently per socket). */
