@@ -4,13 +4,76 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import { Socket as TcpSocket } from 'node:net';
 import { isObservable, lastValueFrom, type Observable } from 'rxjs';
-import type { Server, ServerOptions } from 'socket.io';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
 import { chatPacketParser } from '../realtime/json-text.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import type { ChatSocket } from './chat-socket.js';
+
+/** A socket event's arguments as socket.io passes them: the payload(s), then the ack if any. */
+type EventArgs = unknown[];
+/** One of Nest's handlers, bound by Nest to one socket: (data, ack) => result. */
+type BoundHandler = (data: unknown, ack?: unknown) => unknown;
+
+/** The k-th handler Nest binds on every socket: the same event and ack mode on each. */
+interface Route {
+  readonly index: number;
+  readonly message: string;
+  readonly isAckHandledManually: boolean;
+  /** Shared by every socket: socket.io calls it with `this` set to the socket. */
+  readonly listener: (this: ChatSocket, ...args: EventArgs) => void;
+}
+
+/** What the adapter keeps per socket: Nest's handlers bound to it and its event queue. */
+interface SocketState {
+  /** By route index; `handlerCount` of them so far. */
+  readonly handlers: BoundHandler[];
+  handlerCount: number;
+  /** Nest's disconnect callbacks (one per gateway); `disconnectCount` of them so far. */
+  readonly onDisconnect: Array<(reason: unknown) => void>;
+  disconnectCount: number;
+  /** The last event it sent that the server is still handling. */
+  pending: Promise<void> | undefined;
+}
+
+/** Registered before the gateways' handlers, so they see the socket as it was. */
+function forgetHandshakeRequest(socket: Socket): void {
+  (socket.conn as { request: unknown }).request = null;
+}
+
+/**
+ * An Engine.IO middleware, after the others (cors only sets headers). On a
+ * websocket upgrade, `res` is Engine.IO's WebSocketResponse, which has just
+ * added a `close` listener to the TCP socket to re-emit `close` on itself
+ * (for middlewares such as pino-http). That listener keeps the response and
+ * the upgrade request (headers, raw headers, stream state) alive as long as
+ * the connection: about 1.3 KB per idle socket. Nothing here listens to the
+ * response's `close`, so the listener goes. Should Engine.IO change this,
+ * nothing is removed (the memory spec then fails).
+ */
+function releaseUpgradeRequest(
+  _request: IncomingMessage,
+  response: ServerResponse | EventEmitter,
+  next: (error?: unknown) => void,
+): void {
+  const socket = (response as { socket?: unknown }).socket;
+  if (
+    !(response instanceof ServerResponse) &&
+    response instanceof EventEmitter &&
+    response.listenerCount('close') === 0 &&
+    socket instanceof TcpSocket
+  ) {
+    // The most recent `close` listener: the one the response added to re-emit it.
+    const reEmit = socket.rawListeners('close').at(-1) as (() => void) | undefined;
+    if (reEmit) socket.removeListener('close', reEmit);
+  }
+  next();
+}
 
 /**
  * Socket.IO v4 that old apps can talk to: Engine.IO v3 (Socket.IO v2 clients)
@@ -18,8 +81,12 @@ import type { ChatSocket } from './chat-socket.js';
  * With REDIS_URL, rooms and emits span every node through the Redis adapter.
  */
 export class LegacyIoAdapter extends IoAdapter {
-  /** Per socket, the promise of the last event it sent that the server is still handling. */
-  private readonly pending = new WeakMap<object, Promise<void>>();
+  private readonly sockets = new WeakMap<object, SocketState>();
+  /** By index, then event and ack mode (one each unless gateways bind differently per socket). */
+  private readonly routes: Route[][] = [];
+  /** The most handlers and disconnect callbacks Nest has bound on one socket. */
+  private handlersPerSocket = 0;
+  private gatewaysPerSocket = 0;
   private lifecycle?: ServerLifecycle;
   private eventLogger?: PinoLogger;
 
@@ -63,6 +130,12 @@ export class LegacyIoAdapter extends IoAdapter {
         }),
       );
     }
+    // socket.io's memory-usage advice: Engine.IO keeps each connection's first HTTP
+    // request (headers, raw headers, stream state) for as long as the connection
+    // lives. Nothing reads it once the socket joined the namespace: its handshake
+    // (headers, query, url, address) is built by then and keeps what it needs.
+    server.on('connection', forgetHandshakeRequest);
+    server.engine.use(releaseUpgradeRequest);
     return server;
   }
 
@@ -73,61 +146,133 @@ export class LegacyIoAdapter extends IoAdapter {
    * Different sockets still run in parallel. Each event is counted in flight
    * (shutdown waits for it) and logs with its own correlation id.
    *
-   * Plain listeners instead of Nest's per-socket RxJS pipelines (one per event
-   * name and socket): same semantics, a fraction of the memory per idle socket.
+   * Idle sockets are most of a node's sockets, so what one costs is kept
+   * small: no per-socket RxJS pipelines (as Nest's IoAdapter) and no closure
+   * per socket and event either. Each event's listener is one function shared
+   * by all sockets (socket.io calls it with the socket as `this`); per socket
+   * there is only Nest's bound handlers in one array.
    */
   override bindMessageHandlers(
     socket: ChatSocket,
     handlers: MessageMappingProperties[],
-    transform: (data: unknown) => Observable<unknown>,
+    // Unused: Nest's transform turns an awaited Observable into itself (see settle).
+    _transform: (data: unknown) => Observable<unknown>,
   ): void {
+    const state = this.stateOf(socket);
     for (const { message, callback, isAckHandledManually } of handlers) {
-      socket.on(String(message), (...args: unknown[]) => {
-        // As Nest's fromEvent: one argument as is, several as an array.
-        const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
-        this.lifecycle?.eventStarted();
-        const previous = this.pending.get(socket) ?? Promise.resolve();
-        const current = previous
-          // Settled inside the context too: Nest returns an Observable that runs the
-          // handler only when subscribed.
-          .then(() =>
-            this.inContext(socket, message, () => this.settle(callback(data, ack), transform)),
-          )
-          .then((response) => {
-            if (response === null || response === undefined) return;
-            const reply = response as { event?: string; data?: unknown };
-            if (reply.event)
-              (socket.emit as (e: string, d: unknown) => boolean)(reply.event, reply.data);
-            else if (!isAckHandledManually && typeof ack === 'function') ack(response);
-          })
-          .catch((error: unknown) => this.logger.error(error))
-          .finally(() => {
-            this.lifecycle?.eventFinished();
-            if (this.pending.get(socket) === current) this.pending.delete(socket);
-          });
-        this.pending.set(socket, current);
-      });
+      const route = this.route(state.handlerCount++, String(message), isAckHandledManually);
+      state.handlers[route.index] = callback as BoundHandler;
+      socket.on(route.message, route.listener as (...args: unknown[]) => void);
     }
+    this.handlersPerSocket = Math.max(this.handlersPerSocket, state.handlerCount);
   }
 
-  /** A handler's result: awaited, and if that is an Observable, its last value. */
-  private async settle(
-    result: unknown,
-    transform: (data: unknown) => Observable<unknown>,
-  ): Promise<unknown> {
+  /**
+   * Nest's disconnect callback of each gateway, all called by one listener per
+   * socket (in gateway order, as with one `once` listener each: socket.io
+   * emits `disconnect` once per socket).
+   */
+  override bindClientDisconnect(client: ChatSocket, callback: (reason: unknown) => void): void {
+    const state = this.stateOf(client);
+    state.onDisconnect[state.disconnectCount++] = callback;
+    if (state.disconnectCount === 1) client.on('disconnect', this.disconnectListener);
+    this.gatewaysPerSocket = Math.max(this.gatewaysPerSocket, state.disconnectCount);
+  }
+
+  /** Shared by every socket, as the routes' listeners are. */
+  private readonly disconnectListener = ((adapter: LegacyIoAdapter) =>
+    function (this: ChatSocket, reason: unknown) {
+      const state = adapter.sockets.get(this);
+      for (let i = 0; i < (state?.disconnectCount ?? 0); i++) state!.onDisconnect[i](reason);
+    })(this);
+
+  private stateOf(socket: ChatSocket): SocketState {
+    let state = this.sockets.get(socket);
+    if (!state) {
+      // Sized as the sockets before (growing from empty would leave room for 16 each).
+      state = {
+        handlers: new Array<BoundHandler>(this.handlersPerSocket),
+        handlerCount: 0,
+        onDisconnect: new Array<(reason: unknown) => void>(this.gatewaysPerSocket),
+        disconnectCount: 0,
+        pending: undefined,
+      };
+      this.sockets.set(socket, state);
+    }
+    return state;
+  }
+
+  /**
+   * Nest binds the same handlers in the same order on every socket, so the
+   * k-th one is the same event everywhere and its listener can be shared.
+   */
+  private route(index: number, message: string, isAckHandledManually: boolean): Route {
+    // Found without allocating: this runs for every handler of every new socket.
+    const candidates = (this.routes[index] ??= []);
+    for (const route of candidates) {
+      if (route.message === message && route.isAckHandledManually === isAckHandledManually) {
+        return route;
+      }
+    }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const adapter = this;
+    const route: Route = {
+      index,
+      message,
+      isAckHandledManually,
+      listener: function (this: ChatSocket, ...args: EventArgs) {
+        adapter.onEvent(this, route, args);
+      },
+    };
+    candidates.push(route);
+    return route;
+  }
+
+  private onEvent(socket: ChatSocket, route: Route, args: EventArgs): void {
+    const state = this.sockets.get(socket);
+    const callback = state?.handlers[route.index];
+    if (!state || !callback) return;
+    // As Nest's fromEvent: one argument as is, several as an array.
+    const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
+    this.lifecycle?.eventStarted();
+    const current = (state.pending ?? Promise.resolve())
+      // Settled inside the context too: Nest returns an Observable that runs the
+      // handler only when subscribed.
+      .then(() => this.inContext(socket, route.message, () => this.settle(callback(data, ack))))
+      .then((response) => {
+        if (response === null || response === undefined) return;
+        const reply = response as { event?: string; data?: unknown };
+        if (reply.event)
+          (socket.emit as (e: string, d: unknown) => boolean)(reply.event, reply.data);
+        else if (!route.isAckHandledManually && typeof ack === 'function') ack(response);
+      })
+      .catch((error: unknown) => this.logger.error(error))
+      .finally(() => {
+        this.lifecycle?.eventFinished();
+        if (state.pending === current) state.pending = undefined;
+      });
+    state.pending = current;
+  }
+
+  /**
+   * A handler's result: awaited, and if that is an Observable, its last value.
+   * (What Nest's transform does too: awaited, nothing is a Promise any more,
+   * and it passes an Observable through as it is.)
+   */
+  private async settle(result: unknown): Promise<unknown> {
     // Nest's proxy resolves to an Observable that runs the handler when subscribed.
     const value = await result;
-    if (isObservable(value)) return lastValueFrom(transform(value), { defaultValue: undefined });
+    if (isObservable(value)) return lastValueFrom(value, { defaultValue: undefined });
     return value;
   }
 
   /** Runs a handler so that every log line it writes carries the event's correlation id. */
-  private inContext<T>(socket: ChatSocket, event: unknown, run: () => T): T {
+  private inContext<T>(socket: ChatSocket, event: string, run: () => T): T {
     if (!this.eventLogger) return run();
     return this.eventLogger.runInContext(run, {
       bindings: {
         eventId: randomUUID(),
-        event: String(event),
+        event,
         socketId: socket.id,
         userId: socket.data.userId,
       },
