@@ -53,7 +53,7 @@ const params = {
     pageMessages: smoke ? 2_000 : 100_000,
     fullMessages: smoke ? 1_000 : 10_000,
     warmup: smoke ? 3 : 10,
-    iterations: smoke ? { listing: 20, page: 20, full: 5 } : { listing: 200, page: 200, full: 30 },
+    iterations: smoke ? { listing: 20, page: 20, full: 5 } : { listing: 1000, page: 1000, full: 100 },
   },
   postgresUrl: process.env.BENCH_POSTGRES_URL?.trim() || 'postgres://postgres@127.0.0.1:5432',
   parts: envParts(),
