@@ -19,7 +19,8 @@ interface ListingRecord {
  * profile, the last message and the unread count, in one query. Postgres
  * writes each chat_message row's JSON (contract, "Rows") up to the fields only
  * the server knows (isOnline) or that end it (unreadcount): `json_head`; see
- * JsonText for why.
+ * JsonText for why. Every to_json() argument is non-null: concat() would
+ * write a NULL as nothing and break the JSON.
  *
  * Each side of the pair is its own branch, so each uses its (user_*_id,
  * last_message_id) index and knows the other party without a CASE. The
@@ -52,7 +53,7 @@ SELECT c.other_id,
     ',"deletedId":', CASE WHEN c.other_cleared THEN c.other_id ELSE 0 END,
     ',"created":', c.created, ',"updated":', c.updated, ',"user_id":', c.other_id,
     ',"lastMessage":', to_json(COALESCE(last.message, '')),
-    ',"userName":', to_json(other.name), ',"userImage":', to_json(other.image),
+    ',"userName":', to_json(other.name), ',"userImage":', to_json(COALESCE(other.image, '')),
     ',"created_at":', COALESCE(last.created, c.updated),
     ',"messageType":', COALESCE(last.message_type, 0)) AS json_head,
   COALESCE(unread.unread_count, 0)::integer AS unread_count

@@ -52,8 +52,9 @@ page_start AS (
     OFFSET $3::integer - 1 LIMIT 1), 0) END AS id
 ),
 parties AS (
-  SELECT concat(',"recieverName":', to_json($5::text), ',"image":', to_json($6::text),
-                ',"senderName":', to_json($7::text), ',"senderImage":', to_json($8::text), '}') AS tail
+  SELECT concat(',"recieverName":', to_json($5::text), ',"image":', to_json(COALESCE($6::text, '')),
+                ',"senderName":', to_json($7::text), ',"senderImage":', to_json(COALESCE($8::text, '')),
+                '}') AS tail
 ),
 marked AS (
   UPDATE messages m SET read_status = 1
