@@ -9,6 +9,7 @@ import {
   nowCeil,
   nowFloor,
   request,
+  VARIANTS,
   sendMessage,
   snapshot,
   text,
@@ -94,6 +95,22 @@ describe('conversations', () => {
       expect(tabletSeen).toEqual([]);
       expect(bobSeen).toEqual([]);
     });
+
+    it.each(VARIANTS)(
+      'answers through the ack as well, with the same rows, over $name',
+      async ({ version, transport }) => {
+        const alice = await connectAs(server.url, ALICE, { version, transport });
+        await send(alice, ALICE, BOB, 'hello');
+        await send(alice, ALICE, CAROL, 'hi "Carol"');
+        const event = waitFor<any[]>(alice, 'chat_message');
+        const acked = await emitWithAck<any[]>(alice, 'chat_listing', { userId: String(ALICE) });
+        expect(acked.map((r) => [r.user_id, r.lastMessage])).toEqual([
+          [CAROL, 'hi "Carol"'],
+          [BOB, 'hello'],
+        ]);
+        expect(await event).toEqual(acked);
+      },
+    );
 
     it('describes each conversation field by field with exact JSON types', async () => {
       const alice = await connectAs(server.url, ALICE);
