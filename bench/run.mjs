@@ -58,7 +58,7 @@ const params = {
   postgresUrl: process.env.BENCH_POSTGRES_URL?.trim() || 'postgres://postgres@127.0.0.1:5432',
   parts: envParts(),
   // For profiling the product, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  serverNodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.trim().split(/\s+/) ?? [],
+  serverNodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? [],
 };
 
 /** Which parts run: BENCH_PARTS, a comma list of relay, ladder, reads, idle (default all). */
