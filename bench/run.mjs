@@ -57,7 +57,7 @@ const params = {
   },
   postgresUrl: process.env.BENCH_POSTGRES_URL?.trim() || 'postgres://postgres@127.0.0.1:5432',
   parts: envParts(),
-  // For profiling the product, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  // Extra node flags for the relay and the product, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   serverNodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? [],
 };
 
