@@ -50,6 +50,20 @@ export class ChatMetrics {
     registers: [this.registry],
   });
 
+  readonly binds = new Counter({
+    name: 'chat_binds_total',
+    help: 'Sockets bound to a user, by kind: token (identity from a verified JWT) or legacy (connect_user without a token)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly refusals = new Counter({
+    name: 'chat_refusals_total',
+    help: 'Connections and events refused by the security and flood-control rules, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly errors = new Counter({
     name: 'chat_errors_total',
     help: 'Faults, by source (socket_handler, redis)',
