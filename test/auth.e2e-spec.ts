@@ -413,30 +413,38 @@ describe.each<Mode>(['legacy', 'optional', 'required'])('AUTH_MODE=%s', (mode) =
     });
   });
 
-  it('a token that expires while connected: exception "token expired", then the server disconnects the socket', async () => {
-    const alice = await connect(server.url, {
-      auth: { token: await token(String(ALICE), { expiresIn: 2 }) },
-    });
-    const bob = await context.actAs(BOB);
-    expect(await request(alice, 'chat_listing', { userId: ALICE })).toEqual([]);
-    const exceptions = collect(alice, 'exception');
-    const disconnected = waitFor<string>(alice, 'disconnect', 5000);
-    expect(await disconnected).toBe('io server disconnect');
-    expect(exceptions).toEqual([
-      {
-        status: 'error',
-        message: 'token expired; reconnect with a fresh token',
-        event: 'connect_user',
-      },
-    ]);
-    // Gone from Alice's room: Bob now sees her offline.
-    await request(bob, 'send_message', text(BOB, ALICE, 'are you there?'));
-    const [conversation] = await request(bob, 'chat_listing', { userId: BOB });
-    expect(conversation).toMatchObject({ user_id: ALICE, isOnline: 0 });
-    // And a fresh token connects again.
-    const again = await connect(server.url, { auth: { token: await token(String(ALICE)) } });
-    expect(await request(again, 'chat_listing', { userId: ALICE })).toHaveLength(1);
-  }, 15_000);
+  it.each<[string, (token: string) => ConnectOptions]>([
+    ['v4 websocket, auth.token', (t) => ({ auth: { token: t } })],
+    [
+      'v2 polling, token query',
+      (t) => ({ version: 'v2', transport: 'polling', query: { token: t } }),
+    ],
+  ])(
+    'a token that expires while connected (%s): exception "token expired", then the server disconnects the socket',
+    async (_client, via) => {
+      const alice = await connect(server.url, via(await token(String(ALICE), { expiresIn: 2 })));
+      const bob = await context.actAs(BOB);
+      expect(await request(alice, 'chat_listing', { userId: ALICE })).toEqual([]);
+      const exceptions = collect(alice, 'exception');
+      const disconnected = waitFor<string>(alice, 'disconnect', 5000);
+      expect(await disconnected).toBe('io server disconnect');
+      expect(exceptions).toEqual([
+        {
+          status: 'error',
+          message: 'token expired; reconnect with a fresh token',
+          event: 'connect_user',
+        },
+      ]);
+      // Gone from Alice's room: Bob now sees her offline.
+      await request(bob, 'send_message', text(BOB, ALICE, 'are you there?'));
+      const [conversation] = await request(bob, 'chat_listing', { userId: BOB });
+      expect(conversation).toMatchObject({ user_id: ALICE, isOnline: 0 });
+      // And a fresh token connects again.
+      const again = await connect(server.url, { auth: { token: await token(String(ALICE)) } });
+      expect(await request(again, 'chat_listing', { userId: ALICE })).toHaveLength(1);
+    },
+    15_000,
+  );
 
   it('a token without exp stays connected (it never expires)', async () => {
     const alice = await connect(server.url, {

@@ -42,6 +42,7 @@ describe('loadConfig: token identity (AUTH_*)', () => {
     ['RSA', { modulusLength: 2048 }, ['RS256']],
     ['EC P-256', { namedCurve: 'P-256' }, ['ES256']],
     ['EC P-384', { namedCurve: 'P-384' }, ['ES384']],
+    ['EC P-521', { namedCurve: 'P-521' }, ['ES512']],
     ['Ed25519', {}, ['EdDSA', 'Ed25519']],
   ])('takes the algorithm of a %s public key from the key', (name, options, algorithms) => {
     const type = name === 'RSA' ? 'rsa' : name === 'Ed25519' ? 'ed25519' : 'ec';
