@@ -45,8 +45,6 @@ export class JwksKeys {
   private retryAt = 0;
   /** The last fetched key set, for when the provider is unreachable; rebuilt after each fetch. */
   private lastKnown?: LocalKeySet;
-  /** Fetches attempted (for tests and logs). */
-  fetches = 0;
 
   constructor(private readonly url: URL) {
     this.remote = createRemoteJWKSet(url, {
@@ -79,7 +77,6 @@ export class JwksKeys {
         `the last fetch of AUTH_JWKS_URL failed; next try in ${Math.ceil((this.retryAt - now) / 1000)} s`,
       );
     }
-    this.fetches++;
     try {
       const response = await fetch(url, options);
       if (response.status !== 200) {
