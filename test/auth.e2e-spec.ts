@@ -415,10 +415,9 @@ describe.each<Mode>(['legacy', 'optional', 'required'])('AUTH_MODE=%s', (mode) =
 
   it.each<[string, (token: string) => ConnectOptions]>([
     ['v4 websocket, auth.token', (t) => ({ auth: { token: t } })],
-    [
-      'v2 polling, token query',
-      (t) => ({ version: 'v2', transport: 'polling', query: { token: t } }),
-    ],
+    // Websocket: after a server-side close of a polling session Engine.IO keeps a 30 s timer
+    // for the close packet nobody polls for, which would outlive this file's server.
+    ['v2 websocket, token query', (t) => ({ version: 'v2', query: { token: t } })],
   ])(
     'a token that expires while connected (%s): exception "token expired", then the server disconnects the socket',
     async (_client, via) => {
