@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from './config/app-config.js';
+import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         LifecycleModule,
         UsersModule,
         PresenceModule,
+        AuthModule,
         MessagesModule,
         ConversationsModule,
         ModerationModule,

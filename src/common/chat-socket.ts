@@ -5,6 +5,10 @@ import type { ServerToClientEvents } from '../realtime/server-events.js';
 export interface ChatSocketData {
   /** The user bound by connect_user; undefined until then. */
   userId?: number;
+  /** Token mode: the user of the token verified at the handshake (bound at connect). */
+  tokenUserId?: number;
+  /** Token mode: the token's `exp` (unix seconds); undefined when it has none. */
+  tokenExpiresAt?: number;
 }
 
 export type ChatSocket = Socket<

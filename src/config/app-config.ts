@@ -1,3 +1,5 @@
+import { readAuthConfig, type AuthConfig } from './auth-config.js';
+
 /**
  * The server's whole configuration, read once from the environment and
  * validated at start-up: an invalid value stops the server with a message that
@@ -34,6 +36,8 @@ export class AppConfig {
   shutdownTimeoutMs: number;
   /** pino log level. */
   logLevel: LogLevel;
+  /** Token identity: AUTH_MODE and the key settings (see auth-config.ts). */
+  auth: AuthConfig;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -137,5 +141,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.presenceTtlMs = readInt(env, 'PRESENCE_TTL_MS', 15_000, 1_000, 600_000);
   config.shutdownTimeoutMs = readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   config.logLevel = readLogLevel(env);
+  config.auth = readAuthConfig(env, (message) => new ConfigError(message));
   return config;
 }

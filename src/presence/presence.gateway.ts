@@ -9,6 +9,8 @@ import {
 import type { Ack as AckFn, ChatServer, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
 import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
+import { assertTokenUser } from '../auth/token-user.js';
+import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { ConnectUserDto } from './dto/connect-user.dto.js';
 import { PresenceService } from './presence.service.js';
@@ -20,6 +22,7 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
   constructor(
     private readonly presence: PresenceService,
     private readonly notifier: UserNotifier,
+    private readonly metrics: ChatMetrics,
   ) {}
 
   afterInit(server: ChatServer): void {
@@ -38,6 +41,7 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
+    assertTokenUser(client, dto.userId, this.metrics);
     await this.presence.bind(client, dto.userId);
     this.notifier.answer(client, ack, 'connect_listener', {
       success_message: 'connected successfully',

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import type { ChatSocket } from '../common/chat-socket.js';
+import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { UsersService } from '../users/users.service.js';
 import { PresenceStore } from './presence-store.js';
@@ -12,6 +13,7 @@ export class PresenceService {
     private readonly users: UsersService,
     private readonly notifier: UserNotifier,
     private readonly store: PresenceStore,
+    private readonly metrics: ChatMetrics,
   ) {}
 
   /**
@@ -33,6 +35,8 @@ export class PresenceService {
     // Already bound, or gone while the profile was read (joining then would leave a ghost in the room).
     if (client.data.userId === userId || !client.connected) return;
     this.notifier.bind(client, userId);
+    // Once per socket: token sockets are bound at connect (TokenAuthGateway), others by connect_user.
+    this.metrics.binds.inc({ kind: client.data.tokenUserId === undefined ? 'legacy' : 'token' });
     this.store.socketsChanged(userId, this.notifier.localSocketCount(userId));
   }
 

@@ -17,6 +17,12 @@ export interface TestSocket {
 export interface ConnectOptions {
   version?: ClientVersion;
   transport?: Transport;
+  /** Handshake `auth` (v4 clients only; v2 clients cannot send it). */
+  auth?: Record<string, unknown>;
+  /** Handshake query parameters. */
+  query?: Record<string, string>;
+  /** Handshake HTTP headers (Node clients send them on polling and websocket). */
+  headers?: Record<string, string>;
 }
 
 const openSockets = new Set<TestSocket>();
@@ -26,13 +32,21 @@ const v2PollingSockets = new WeakSet<TestSocket>();
 /** Opens a raw socket (not bound to a user) and waits until it is connected. */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<TestSocket> {
   const transports = [options.transport ?? 'websocket'];
+  const handshake = { query: options.query, extraHeaders: options.headers };
   const socket: TestSocket =
     options.version === 'v2'
-      ? (ioV2(url, { transports, forceNew: true, reconnection: false }) as unknown as TestSocket)
+      ? (ioV2(url, {
+          transports,
+          forceNew: true,
+          reconnection: false,
+          ...handshake,
+        }) as unknown as TestSocket)
       : (ioV4(url, {
           transports,
           forceNew: true,
           reconnection: false,
+          auth: options.auth,
+          ...handshake,
         }) as V4Socket as unknown as TestSocket);
   openSockets.add(socket);
   if (options.version === 'v2' && transports[0] === 'polling') v2PollingSockets.add(socket);
@@ -46,6 +60,13 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       clearTimeout(timer);
       reject(error);
     });
+    // A v2 client hears a refused handshake as `error` with the server's message.
+    if (options.version === 'v2') {
+      socket.on('error', (message: unknown) => {
+        clearTimeout(timer);
+        reject(new Error(String(message)));
+      });
+    }
   });
   return socket;
 }
