@@ -76,6 +76,28 @@ function releaseUpgradeRequest(
 }
 
 /**
+ * CORS for browsers on the Socket.IO path (README "Security"): by default any
+ * origin may read answers, but never with credentials (`Access-Control-Allow-Origin: *`);
+ * origins listed in CORS_ORIGIN get their origin echoed, with credentials.
+ * Reflecting any origin with credentials is never done. Non-browser clients
+ * (the mobile apps) ignore CORS.
+ */
+function corsOptions(config: AppConfig): NonNullable<ServerOptions['cors']> {
+  const listed = config.corsOrigins;
+  if (listed === '*') return { origin: '*', credentials: false };
+  // Decided per request, so that an origin not listed gets no CORS header at all.
+  return (request, callback) => {
+    const origin = request.headers.origin;
+    callback(
+      null,
+      typeof origin === 'string' && listed.includes(origin)
+        ? { origin, credentials: true }
+        : { origin: false },
+    );
+  };
+}
+
+/**
  * Socket.IO v4 that old apps can talk to: Engine.IO v3 (Socket.IO v2 clients)
  * allowed, both transports, the configured frame limit (contract, "Transport").
  * With REDIS_URL, rooms and emits span every node through the Redis adapter.
@@ -112,10 +134,7 @@ export class LegacyIoAdapter extends IoAdapter {
       maxHttpBufferSize: this.config.maxHttpBufferSize,
       // Sends the JSON that Postgres wrote for the big read answers as it is.
       parser: chatPacketParser,
-      cors: {
-        origin: this.config.corsOrigin === '*' ? true : this.config.corsOrigin.split(','),
-        credentials: true,
-      },
+      cors: corsOptions(this.config),
       // A draining node takes no new connections; the client's retry lands on another node.
       allowRequest: (_request, callback) => callback(null, !this.lifecycle?.draining),
     } as ServerOptions);
