@@ -14,6 +14,7 @@ import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
 import { chatPacketParser } from '../realtime/json-text.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import type { ChatSocket } from './chat-socket.js';
+import { securityHeaders } from './http-hardening.js';
 
 /** A socket event's arguments as socket.io passes them: the payload(s), then the ack if any. */
 type EventArgs = unknown[];
@@ -154,6 +155,8 @@ export class LegacyIoAdapter extends IoAdapter {
     // lives. Nothing reads it once the socket joined the namespace: its handshake
     // (headers, query, url, address) is built by then and keeps what it needs.
     server.on('connection', forgetHandshakeRequest);
+    // The HTTP API's security headers on Engine.IO's own answers too (polling, handshake, upgrade).
+    server.engine.use(securityHeaders);
     server.engine.use(releaseUpgradeRequest);
     return server;
   }
