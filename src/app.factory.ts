@@ -9,6 +9,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AppConfig, LOG_LEVELS } from './config/app-config.js';
+import { hardenHttp } from './common/http-hardening.js';
 import { LegacyIoAdapter } from './common/legacy-io.adapter.js';
 import { UsersService } from './users/users.service.js';
 
@@ -29,6 +30,7 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
   await adapter.prepare();
   app.useWebSocketAdapter(adapter);
   app.useBodyParser('json', { limit: '100kb' });
+  hardenHttp(app, config);
   await app.init();
   if (config.demoUsers) await app.get(UsersService).createDemoUsersIfEmpty();
   await app.listen(config.port, '0.0.0.0');

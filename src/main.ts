@@ -4,9 +4,14 @@ import { pino } from 'pino';
 import { startApp } from './app.factory.js';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
 import { isEmbedded } from './database/data-source-options.js';
+import { logProcessEvents } from './logging/process-events.js';
+import { ChatMetrics } from './metrics/chat-metrics.js';
 
 /** Before the app exists (bad configuration, failed start-up), log with plain pino. */
 const bootstrapLog = pino({ base: { context: 'Bootstrap' } });
+/** Node's warnings, unhandled rejections and uncaught exceptions, as JSON lines too. */
+const processLog = pino().child({ context: 'Process' });
+const processCounters = logProcessEvents(processLog);
 
 /**
  * SIGTERM/SIGINT: drain and close (see ServerLifecycle), then exit 0; if that
@@ -50,7 +55,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  processLog.level = config.logLevel;
   const app = await startApp(config);
+  const metrics = app.get(ChatMetrics);
+  processCounters.rejection = () => metrics.errors.inc({ source: 'unhandled_rejection' });
   const logger = new Logger('Bootstrap');
   stopOnSignals(app, config, logger);
   const address = app.getHttpServer().address();

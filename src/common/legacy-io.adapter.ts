@@ -14,6 +14,7 @@ import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
 import { chatPacketParser } from '../realtime/json-text.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import type { ChatSocket } from './chat-socket.js';
+import { securityHeaders } from './http-hardening.js';
 
 /** A socket event's arguments as socket.io passes them: the payload(s), then the ack if any. */
 type EventArgs = unknown[];
@@ -76,6 +77,28 @@ function releaseUpgradeRequest(
 }
 
 /**
+ * CORS for browsers on the Socket.IO path (README "Security"): by default any
+ * origin may read answers, but never with credentials (`Access-Control-Allow-Origin: *`);
+ * origins listed in CORS_ORIGIN get their origin echoed, with credentials.
+ * Reflecting any origin with credentials is never done. Non-browser clients
+ * (the mobile apps) ignore CORS.
+ */
+function corsOptions(config: AppConfig): NonNullable<ServerOptions['cors']> {
+  const listed = config.corsOrigins;
+  if (listed === '*') return { origin: '*', credentials: false };
+  // Decided per request, so that an origin not listed gets no CORS header at all.
+  return (request, callback) => {
+    const origin = request.headers.origin;
+    callback(
+      null,
+      typeof origin === 'string' && listed.includes(origin)
+        ? { origin, credentials: true }
+        : { origin: false },
+    );
+  };
+}
+
+/**
  * Socket.IO v4 that old apps can talk to: Engine.IO v3 (Socket.IO v2 clients)
  * allowed, both transports, the configured frame limit (contract, "Transport").
  * With REDIS_URL, rooms and emits span every node through the Redis adapter.
@@ -112,10 +135,7 @@ export class LegacyIoAdapter extends IoAdapter {
       maxHttpBufferSize: this.config.maxHttpBufferSize,
       // Sends the JSON that Postgres wrote for the big read answers as it is.
       parser: chatPacketParser,
-      cors: {
-        origin: this.config.corsOrigin === '*' ? true : this.config.corsOrigin.split(','),
-        credentials: true,
-      },
+      cors: corsOptions(this.config),
       // A draining node takes no new connections; the client's retry lands on another node.
       allowRequest: (_request, callback) => callback(null, !this.lifecycle?.draining),
     } as ServerOptions);
@@ -135,6 +155,8 @@ export class LegacyIoAdapter extends IoAdapter {
     // lives. Nothing reads it once the socket joined the namespace: its handshake
     // (headers, query, url, address) is built by then and keeps what it needs.
     server.on('connection', forgetHandshakeRequest);
+    // The HTTP API's security headers on Engine.IO's own answers too (polling, handshake, upgrade).
+    server.engine.use(securityHeaders);
     server.engine.use(releaseUpgradeRequest);
     return server;
   }

@@ -64,4 +64,55 @@ describe('loadConfig', () => {
       logLevel: 'debug',
     });
   });
+
+  // ---- HTTP hardening (issue 9, part 3)
+  it('HTTP hardening defaults: CORS * without credentials, no proxy trusted, 10 admin failures a minute', () => {
+    expect(loadConfig({})).toMatchObject({
+      corsOrigins: '*',
+      trustProxy: false,
+      adminAuthMaxFailures: 10,
+      adminAuthWindowSeconds: 60,
+    });
+  });
+
+  it('reads CORS_ORIGIN as a list of origins', () => {
+    expect(loadConfig({ CORS_ORIGIN: '*' }).corsOrigins).toBe('*');
+    expect(
+      loadConfig({ CORS_ORIGIN: 'https://app.example, http://localhost:3000,' }).corsOrigins,
+    ).toEqual(['https://app.example', 'http://localhost:3000']);
+  });
+
+  it.each([
+    ['https://app.example/', 'a trailing slash'],
+    ['https://app.example/path', 'a path'],
+    ['app.example', 'no scheme'],
+    ['*, https://app.example', '* in a list'],
+    ['ftp://app.example', 'another scheme'],
+    ['null', 'the null origin'],
+  ])('refuses CORS_ORIGIN=%p (%s)', (value) => {
+    expect(() => loadConfig({ CORS_ORIGIN: value })).toThrow(/CORS_ORIGIN/);
+  });
+
+  it('reads TRUST_PROXY as off, a hop count or addresses', () => {
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(
+      loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8, 192.0.2.1' }).trustProxy,
+    ).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.1']);
+  });
+
+  it.each(['true', '11', 'proxy.example', '10.0.0.0/33', '10.0.0.1/8/1', 'loopback,'])(
+    'refuses TRUST_PROXY=%p',
+    (value) => {
+      expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+    },
+  );
+
+  it.each([
+    [{ ADMIN_AUTH_MAX_FAILURES: '0' }, 'ADMIN_AUTH_MAX_FAILURES'],
+    [{ ADMIN_AUTH_WINDOW_SECONDS: 'a minute' }, 'ADMIN_AUTH_WINDOW_SECONDS'],
+  ])('refuses %p naming the variable', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(name);
+  });
 });

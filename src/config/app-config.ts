@@ -1,4 +1,5 @@
 import { readAuthConfig, type AuthConfig } from './auth-config.js';
+import { isIP } from 'node:net';
 
 /**
  * The server's whole configuration, read once from the environment and
@@ -24,8 +25,11 @@ export class AppConfig {
   maxHttpBufferSize: number;
   /** Socket.IO path. */
   socketPath: string;
-  /** Allowed CORS origins for browsers (`*` for any). */
-  corsOrigin: string;
+  /**
+   * Browser origins allowed by CORS on the Socket.IO path: `*` lets any origin
+   * read answers without credentials; a list lets those origins in with credentials.
+   */
+  corsOrigins: '*' | string[];
   /** Redis for multi-node delivery and shared presence; unset means one node, no Redis. */
   redisUrl?: string;
   /** Prefix of every Redis key and channel, so deployments (or tests) can share one Redis. */
@@ -38,6 +42,13 @@ export class AppConfig {
   logLevel: LogLevel;
   /** Token identity: AUTH_MODE and the key settings (see auth-config.ts). */
   auth: AuthConfig;
+  // ---- HTTP hardening (issue 9, part 3)
+  /** Express 'trust proxy': false (the TCP peer is the client), a hop count, or trusted proxy addresses. */
+  trustProxy: false | number | string[];
+  /** Failed admin-token attempts allowed per client address within adminAuthWindowSeconds. */
+  adminAuthMaxFailures: number;
+  /** Window of adminAuthMaxFailures, and how long an address that exceeds it is refused (429). */
+  adminAuthWindowSeconds: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -94,6 +105,63 @@ function readLogLevel(env: Env): LogLevel {
   return raw as LogLevel;
 }
 
+/** `*` (the default), or a comma-separated list of origins such as `https://app.example.com`. */
+function readCorsOrigins(env: Env): '*' | string[] {
+  const raw = env.CORS_ORIGIN?.trim();
+  if (!raw || raw === '*') return '*';
+  const origins = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    // An origin is scheme://host[:port] and nothing else; browsers compare it exactly.
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(
+        `CORS_ORIGIN must be * or a comma-separated list of origins like https://app.example.com (scheme, host and port only), got "${origin}"`,
+      );
+    }
+  }
+  return origins;
+}
+
+const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Unset or `false`: the TCP peer is the client. A number: that many proxies in
+ * front, each appending to X-Forwarded-For. Otherwise, comma-separated proxy
+ * addresses, subnets (CIDR) or Express's names loopback, linklocal, uniquelocal.
+ * `true` (trust every hop) is refused: any client could then pick its address.
+ */
+function readTrustProxy(env: Env): false | number | string[] {
+  const raw = env.TRUST_PROXY?.trim().toLowerCase();
+  if (!raw || raw === 'false' || raw === 'off' || raw === '0') return false;
+  if (/^\d+$/.test(raw)) return readInt(env, 'TRUST_PROXY', 0, 0, 10);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const prefixOk =
+      prefix === undefined ||
+      (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    const named = TRUST_PROXY_NAMES.includes(entry);
+    if (!named && (family === 0 || !prefixOk || extra !== undefined)) {
+      throw new ConfigError(
+        `TRUST_PROXY must be false, a number of proxies (0 to 10), or a comma-separated list of proxy addresses, subnets or ${TRUST_PROXY_NAMES.join(', ')}; got "${env.TRUST_PROXY}"` +
+          (entry === 'true'
+            ? ' (true would let any client set its address with X-Forwarded-For)'
+            : ''),
+      );
+    }
+  }
+  return entries;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const config = new AppConfig();
   config.port = readInt(env, 'PORT', 8887, 0, 65535);
@@ -125,7 +193,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!config.socketPath.startsWith('/')) {
     throw new ConfigError(`SOCKET_PATH must start with "/", got "${config.socketPath}"`);
   }
-  config.corsOrigin = env.CORS_ORIGIN?.trim() || '*';
+  config.corsOrigins = readCorsOrigins(env);
   config.redisUrl = readUrl(
     env,
     'REDIS_URL',
@@ -142,5 +210,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.shutdownTimeoutMs = readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   config.logLevel = readLogLevel(env);
   config.auth = readAuthConfig(env, (message) => new ConfigError(message));
+  config.trustProxy = readTrustProxy(env);
+  config.adminAuthMaxFailures = readInt(env, 'ADMIN_AUTH_MAX_FAILURES', 10, 1, 1_000_000);
+  config.adminAuthWindowSeconds = readInt(env, 'ADMIN_AUTH_WINDOW_SECONDS', 60, 1, 86_400);
   return config;
 }

@@ -7,6 +7,7 @@ import { Block } from '../moderation/block.entity.js';
 import { Report } from '../moderation/report.entity.js';
 import { User } from '../users/user.entity.js';
 import { ExclusivePGlitePool } from './exclusive-pglite-pool.js';
+import { TypeOrmLogger } from './typeorm-logger.js';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSchema.js';
 
 export const ENTITIES = [User, Conversation, Message, Block, Report];
@@ -30,7 +31,8 @@ export function buildDataSourceOptions(
     migrations: MIGRATIONS,
     migrationsRun: config.runMigrations,
     synchronize: false,
-    logging: ['error' as const, 'warn' as const, 'migration' as const],
+    // JSON lines through pino, not TypeORM's console output (see TypeOrmLogger).
+    logger: new TypeOrmLogger(),
   };
   if (config.databaseUrl) {
     return { ...common, url: config.databaseUrl, extra: { max: 10 } };

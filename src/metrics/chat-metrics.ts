@@ -66,7 +66,7 @@ export class ChatMetrics {
 
   readonly errors = new Counter({
     name: 'chat_errors_total',
-    help: 'Faults, by source (socket_handler, redis)',
+    help: 'Faults, by source (socket_handler, redis, unhandled_rejection)',
     labelNames: ['source'] as const,
     registers: [this.registry],
   });

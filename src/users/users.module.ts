@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AdminAuthLimiter } from './admin-auth-limiter.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { ProfileCache } from './profile-cache.js';
 import { ProfileSync } from './profile-sync.js';
@@ -9,6 +10,7 @@ import { UsersService } from './users.service.js';
   controllers: [UsersController],
   providers: [
     UsersService,
+    AdminAuthLimiter,
     AdminTokenGuard,
     ProfileSync,
     { provide: ProfileCache, useFactory: () => new ProfileCache() },
