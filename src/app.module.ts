@@ -3,6 +3,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { FloodControlModule } from './flood-control/flood-control.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LoggingModule } from './logging/logging.module.js';
@@ -27,6 +28,7 @@ export class AppModule {
         MetricsModule,
         RealtimeModule,
         LifecycleModule,
+        FloodControlModule,
         UsersModule,
         PresenceModule,
         MessagesModule,

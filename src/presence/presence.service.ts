@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import type { ChatSocket } from '../common/chat-socket.js';
+import { FloodControlService } from '../flood-control/flood-control.service.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { UsersService } from '../users/users.service.js';
 import { PresenceStore } from './presence-store.js';
@@ -12,6 +13,7 @@ export class PresenceService {
     private readonly users: UsersService,
     private readonly notifier: UserNotifier,
     private readonly store: PresenceStore,
+    private readonly floodControl: FloodControlService,
   ) {}
 
   /**
@@ -34,6 +36,8 @@ export class PresenceService {
     if (client.data.userId === userId || !client.connected) return;
     this.notifier.bind(client, userId);
     this.store.socketsChanged(userId, this.notifier.localSocketCount(userId));
+    // Over MAX_SOCKETS_PER_USER here, the user's oldest socket goes.
+    this.floodControl.enforceSocketCap(userId);
   }
 
   /** A socket left; socket.io has already taken it out of its user's room. */
