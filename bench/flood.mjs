@@ -92,10 +92,10 @@ async function observe(url, stop) {
   let sent = 0;
   const started = performance.now();
   while (!stop()) {
-    const [from, to, fromId, toId] =
+    const [from, fromId, toId] =
       sent % 2 === 0
-        ? [a, b, FLOOD_USERS.observerA, FLOOD_USERS.observerB]
-        : [b, a, FLOOD_USERS.observerB, FLOOD_USERS.observerA];
+        ? [a, FLOOD_USERS.observerA, FLOOD_USERS.observerB]
+        : [b, FLOOD_USERS.observerB, FLOOD_USERS.observerA];
     const message = `observer ${sent}`;
     sentAt.set(message, performance.now());
     from.emit('send_message', { senderId: fromId, receiverId: toId, messageType: 0, message });

@@ -331,10 +331,13 @@ describe('per-socket queue bounds (SOCKET_QUEUE_LIMIT=5, SOCKET_QUEUE_BYTES=3000
   });
 });
 
-describe('node-wide bound (NODE_PENDING_LIMIT=3)', () => {
-  const server = useTestServer({ users: USERS, env: { NODE_PENDING_LIMIT: '3' } });
+describe('node-wide bound (NODE_PENDING_LIMIT=3, LIMIT_REFUSALS_BEFORE_DISCONNECT=1)', () => {
+  const server = useTestServer({
+    users: USERS,
+    env: { NODE_PENDING_LIMIT: '3', LIMIT_REFUSALS_BEFORE_DISCONNECT: '1' },
+  });
 
-  it('refuses at once, on any socket, while 3 events are pending on the node', async () => {
+  it('refuses at once, on any socket, while 3 events are pending on the node; no strike against the client', async () => {
     const before = await refusals(server.url);
     const senders = await Promise.all([ALICE, BOB, CAROL].map((id) => connectAs(server.url, id)));
     const dave = await connectAs(server.url, DAVE);
@@ -351,6 +354,9 @@ describe('node-wide bound (NODE_PENDING_LIMIT=3)', () => {
         ['send_message', 'too many requests: the server is busy; retry in a moment'],
         ['chat_listing', 'too many requests: the server is busy; retry in a moment'],
       ]);
+      // A busy node is not the client's doing: no strike, the socket stays.
+      await sleep(100);
+      expect(dave.connected).toBe(true);
       gate.release();
       await eventually(async () => expect(await count(server, 'messages')).toBe(3));
       // Room again once they finished.

@@ -105,11 +105,13 @@ export class FloodControlService {
   private buildRateLimits(redis: RedisConnections): RateLimits {
     const send = (name: string): RateLimitSpec => ({
       name,
+      counts: 'send_message',
       perSecond: this.limits.sendPerSecond,
       burst: this.limits.sendBurst,
     });
     const events = (name: string): RateLimitSpec => ({
       name,
+      counts: `requests (a get_message without limit counts ${this.limits.fullHistoryCost})`,
       perSecond: this.limits.eventsPerSecond,
       burst: this.limits.eventsBurst,
     });
@@ -199,26 +201,24 @@ export class FloodControlService {
     waitMs: number,
     per: string,
   ): Refusal {
-    const { perSecond, burst } = limit.spec;
-    const what =
-      limit === this.rates?.socketSend || limit === this.rates?.userSend
-        ? 'send_message'
-        : `requests (a get_message without limit counts ${this.limits.fullHistoryCost})`;
+    const { counts, perSecond, burst } = limit.spec;
     const bursts = burst > 0 ? ` and ${burst} more every ${BURST_WINDOW_SECONDS} s` : '';
     return {
       reason,
-      message: `too many requests: at most ${perSecond} ${what} per second${bursts} per ${per}; retry in ${waitMs} ms`,
+      message: `too many requests: at most ${perSecond} ${counts} per second${bursts} per ${per}; retry in ${waitMs} ms`,
     };
   }
 
   /**
-   * `socket` was refused `refusal` (and told so). Counts it; a limit refusal is
-   * also a strike, and past LIMIT_REFUSALS_BEFORE_DISCONNECT strikes within
-   * 10 s, returns the notice to send before closing the socket.
+   * `socket` was refused `refusal` (and told so). Counts it. Exceeding the
+   * socket's own limits (queue, rate) is also a strike: past
+   * LIMIT_REFUSALS_BEFORE_DISCONNECT strikes within 10 s, returns the notice
+   * to send before closing the socket. A busy or draining node is no fault
+   * of the client's, and no strike.
    */
   refused(socket: object, refusal: Refusal): Refusal | undefined {
     this.counters[refusal.reason].inc();
-    if (refusal.reason === 'shutting_down') return undefined;
+    if (refusal.reason === 'node_busy' || refusal.reason === 'shutting_down') return undefined;
     const threshold = this.limits.refusalsBeforeDisconnect;
     if (threshold === 0) return undefined;
     const now = Date.now();

@@ -18,6 +18,8 @@ const REDIS_TIMEOUT_MS = 300;
 export interface RateLimitSpec {
   /** Names the limit in keys (memory and Redis). */
   readonly name: string;
+  /** What it counts, in the refusal message ("send_message", "requests ..."). */
+  readonly counts: string;
   /** Points per 1-second window. */
   readonly perSecond: number;
   /** Extra points per BURST_WINDOW_SECONDS once a second's worth is spent (0: none). */
