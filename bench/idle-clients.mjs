@@ -1,6 +1,7 @@
 // Child process of the idle-connection test: holds a share of the idle
 // sockets, since one process's open-file limit cannot hold them all.
-// IPC: {cmd:'connect', url, firstUserId, count, concurrency} -> progress and
+// (and, for the flood part's socket cap, many sockets of one user).
+// IPC: {cmd:'connect', url, firstUserId, count, concurrency, sameUser?} -> progress and
 // {type:'connected', bound, failed, errors}; {cmd:'close'} -> {type:'closed',
 // stillConnected}, then exit.
 import { connectAs, inParallel } from './clients.mjs';
@@ -9,12 +10,13 @@ const sockets = [];
 
 process.on('message', async (command) => {
   if (command.cmd === 'connect') {
-    const { url, firstUserId, count, concurrency } = command;
+    // sameUser: every socket binds firstUserId (the server closes the oldest past its cap).
+    const { url, firstUserId, count, concurrency, sameUser = false } = command;
     const errors = new Map(); // message -> how many
     let failed = 0;
     await inParallel(count, concurrency, async (i) => {
       try {
-        sockets.push(await connectAs(url, firstUserId + i));
+        sockets.push(await connectAs(url, sameUser ? firstUserId : firstUserId + i));
       } catch (error) {
         failed++;
         errors.set(error.message, (errors.get(error.message) ?? 0) + 1);

@@ -49,6 +49,8 @@ function newRung(tag, rate, seconds, pairs) {
     skipped: 0,
     delivered: 0,
     exceptions: 0,
+    // Of those, "too many requests: the server is busy" (the node-wide bound).
+    busy: 0,
     t0: 0,
   };
 }
@@ -102,6 +104,7 @@ export async function runLadder({
     socket.on('new_message', senders.includes(socket) ? onSender : onReceiver);
     socket.on('exception', (error) => {
       if (current) current.exceptions++;
+      if (current && /the server is busy/.test(String(error?.message))) current.busy++;
       if (problems.length < 10) problems.push(`exception: ${error?.event} ${error?.message}`);
     });
     socket.on('disconnect', (reason) => {
@@ -210,6 +213,7 @@ function result(rung, end, p99LimitMs) {
     delivered: latencies.length,
     lost,
     exceptions: rung.exceptions,
+    busy: rung.busy,
     // Throughput while the rung ran: deliveries completed inside its window.
     deliveredPerSecond: Math.round(deliveredInWindow / rung.seconds),
     latencyMs: latency,

@@ -32,7 +32,7 @@ function ladderCells(rung, withPostgres) {
   return [
     fmt(rung.deliveredPerSecond),
     `${fmt(l.p50)} / ${fmt(l.p95)} / ${fmt(l.p99)} / ${fmt(l.max)}`,
-    `${fmt(rung.lost)} / ${fmt(rung.skipped)}${rung.exceptions ? ` (${rung.exceptions} exceptions)` : ''}`,
+    `${fmt(rung.lost)} / ${fmt(rung.skipped)}${rung.exceptions ? ` (${rung.exceptions} exceptions${rung.busy ? `, ${rung.busy} "server is busy"` : ''})` : ''}`,
     cpu.join(' / '),
     mb(rung.peakRssKb),
     passFail(rung.pass),
@@ -204,6 +204,72 @@ function readsSection(reads) {
   ].join('\n');
 }
 
+function floodSection(flood) {
+  if (!flood) return '## Flood\n\nNot run.';
+  const [a, b] = [
+    flood.scenarios.find((s) => s.mode === 'send'),
+    flood.scenarios.find((s) => s.mode === 'unbound'),
+  ];
+  const cell = (scenario, pick) => (scenario ? pick(scenario) : '–');
+  const row = (label, pick) => [label, cell(a, pick), cell(b, pick)];
+  const refusalList = (counts) =>
+    Object.entries(counts)
+      .map(([reason, n]) => `${reason} ${fmt(n)}`)
+      .join(', ') || 'none';
+  const rows = [
+    row('flooder events sent', (s) => fmt(s.flooder.sent)),
+    row(
+      'refused: "too many requests" / other',
+      (s) => `${fmt(s.flooder.tooMany)} / ${fmt(s.flooder.otherRefusals)}`,
+    ),
+    row('stored (its own copies received)', (s) => fmt(s.flooder.stored)),
+    row(
+      'connections / disconnected by the server',
+      (s) => `${fmt(s.flooder.connections)} / ${fmt(s.flooder.disconnects)}`,
+    ),
+    row('first disconnect after', (s) =>
+      s.flooder.firstDisconnectMs === null ? 'never' : `${fmt(s.flooder.firstDisconnectMs)} ms`,
+    ),
+    row('server refusals by reason', (s) => refusalList(s.refusals)),
+    row(
+      'server RSS before / peak / after MB',
+      (s) => `${mb(s.rssBeforeKb)} / ${mb(s.rssPeakKb)} / ${mb(s.rssAfterKb)}`,
+    ),
+    row(
+      'RSS growth (target < 150 MB)',
+      (s) => `${fmt(s.rssGrowthMb)} MB — ${passFail(s.checks.rss)}`,
+    ),
+    row(
+      'observer messages sent / lost',
+      (s) => `${fmt(s.observer.sent)} / ${fmt(s.observer.lost)}`,
+    ),
+    row('observer p50 / p99 / max ms (target p99 < 100)', (s) => {
+      const l = s.observer.latencyMs;
+      return `${fmt(l.p50)} / ${fmt(l.p99)} / ${fmt(l.max)} — ${passFail(s.checks.observerP99)}`;
+    }),
+    row('CPU % server / other processes', (s) => `${s.serverCpuPercent} / ${s.otherCpuPercent}`),
+    row('process alive', (s) => passFail(s.alive)),
+    row('flooder refused or disconnected', (s) => passFail(s.checks.flooderStopped)),
+  ];
+  const c = flood.claim;
+  const claimLine = c
+    ? `**Socket cap:** ${fmt(c.requested)} sockets claimed one user (${fmt(c.bound)} bound${c.failed ? `, ${fmt(c.failed)} failed` : ''}); ` +
+      `${fmt(c.stillConnected)} still connected at the end (cap ${c.cap ?? flood.cap}) — ${passFail(c.pass)}; ` +
+      `server refusals: ${refusalList(c.refusals)}.`
+    : '**Socket cap:** not run.';
+  return [
+    `## Flood: one client against the default limits, ${flood.seconds} s, while an observer pair exchanges a message every 50 ms`,
+    '',
+    '(a) a bound socket emits send_message unpaced; (b) a socket that never sends connect_user emits the same ' +
+      '(each refused). Each on a fresh product process with the default limits; a flooder the server ' +
+      'disconnects comes back after 1 s and floods again. RSS peak is sampled every 100 ms.',
+    '',
+    table(['', '(a) send_message flood', '(b) unbound flood'], rows),
+    '',
+    claimLine,
+  ].join('\n');
+}
+
 export function renderMarkdown(result) {
   const m = result.machine;
   const sections = [
@@ -243,6 +309,8 @@ export function renderMarkdown(result) {
     idleSection(result.idle),
     '',
     readsSection(result.reads),
+    '',
+    floodSection(result.flood),
   ];
   if (result.errors.length) {
     sections.push('', '## Errors', '', ...result.errors.map((error) => `- ${error}`));

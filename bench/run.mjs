@@ -1,10 +1,12 @@
 // `npm run bench` (after `npm run build`) and `npm run bench:smoke`:
 // the send ladder on a database-less Socket.IO relay and on the built product,
-// the product's idle-connection memory, and its read latencies, on a fresh
-// Postgres database that is dropped at the end. Prints a Markdown report and
-// writes bench/results/latest.json. Knobs: BENCH_RUNGS (msg/s, comma list),
-// BENCH_SECONDS, BENCH_PAIRS, BENCH_IDLE_SOCKETS, BENCH_POSTGRES_URL,
-// BENCH_PARTS, BENCH_SERVER_NODE_ARGS, BENCH_PRODUCT_SCRIPT (see bench/README.md).
+// the product's idle-connection memory, its read latencies, and floods against
+// its default limits, on a fresh Postgres database that is dropped at the end.
+// Prints a Markdown report and writes bench/results/latest.json. Knobs:
+// BENCH_RUNGS (msg/s, comma list), BENCH_SECONDS, BENCH_PAIRS,
+// BENCH_IDLE_SOCKETS, BENCH_FLOOD_SECONDS, BENCH_CLAIM_SOCKETS,
+// BENCH_POSTGRES_URL, BENCH_PARTS, BENCH_SERVER_NODE_ARGS, BENCH_PRODUCT_SCRIPT
+// (see bench/README.md).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import os from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBenchDatabase, postgresVersion, seedReadData, seedUsers } from './database.mjs';
+import { FLOOD_USERS, runFlood } from './flood.mjs';
 import { runIdleMemory } from './idle-memory.mjs';
 import { runLadder } from './load-generator.mjs';
 import { runReads } from './reads.mjs';
@@ -47,6 +50,8 @@ const params = {
   graceMs: 5_000,
   maxLagMs: 1_000,
   idleSockets: envNumber('BENCH_IDLE_SOCKETS', smoke ? 200 : 20_000),
+  floodSeconds: envNumber('BENCH_FLOOD_SECONDS', smoke ? 2 : 60),
+  claimSockets: envNumber('BENCH_CLAIM_SOCKETS', smoke ? 100 : 5_000),
   settleMs: smoke ? 1_000 : 5_000,
   reads: {
     conversations: smoke ? 100 : 1_000,
@@ -61,9 +66,9 @@ const params = {
   serverNodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? [],
 };
 
-/** Which parts run: BENCH_PARTS, a comma list of relay, ladder, reads, idle (default all). */
+/** Which parts run: BENCH_PARTS, a comma list of relay, ladder, reads, idle, flood (default all). */
 function envParts() {
-  const all = ['relay', 'ladder', 'reads', 'idle'];
+  const all = ['relay', 'ladder', 'reads', 'idle', 'flood'];
   const raw = process.env.BENCH_PARTS?.trim();
   if (!raw) return new Set(all);
   const parts = raw.split(',').map((p) => p.trim());
@@ -86,7 +91,10 @@ function userPlan() {
     page: { userA: afterListing, userB: afterListing + 1, messages: params.reads.pageMessages },
     full: { userA: afterListing + 2, userB: afterListing + 3, messages: params.reads.fullMessages },
   };
-  return { data, users: Math.max(params.idleSockets, afterListing + 3) };
+  return {
+    data,
+    users: Math.max(params.idleSockets, afterListing + 3, ...Object.values(FLOOD_USERS)),
+  };
 }
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -158,6 +166,7 @@ async function main() {
     product: null,
     idle: null,
     reads: null,
+    flood: null,
     errors: [],
   };
   // Each part runs even if an earlier one failed; failures are reported and make the exit code 1.
@@ -180,13 +189,23 @@ async function main() {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
 
-  const productEnv = {
+  // The product as deployed (default limits): the flood part runs against it.
+  const defaultsEnv = {
     DATABASE_URL: database.url,
     ADMIN_TOKEN: randomBytes(16).toString('hex'),
     LOG_LEVEL: 'warn',
     RUN_MIGRATIONS: 'true',
     DEMO_USERS: 'false',
     REDIS_URL: '', // one node: the bench measures this process, not a Redis round trip
+  };
+  // The ladder's senders send 10 to 100 msg/s each and the reads run back to back on one
+  // socket: over the default per-user limits, which stay on (RATE_LIMITS) but are raised.
+  const productEnv = {
+    ...defaultsEnv,
+    RATE_LIMIT_SEND_PER_SECOND: '1000',
+    RATE_LIMIT_SEND_BURST: '1000',
+    RATE_LIMIT_EVENTS_PER_SECOND: '5000',
+    RATE_LIMIT_EVENTS_BURST: '5000',
   };
   const { data, users } = userPlan();
   try {
@@ -243,6 +262,30 @@ async function main() {
         }),
       );
     }
+
+    if (parts.has('flood')) {
+      await attempt('flood', async () => {
+        result.flood = await runFlood({
+          // Each scenario on a fresh process; the first one migrates the database, then users.
+          startFresh: async (name) => {
+            const server = await startServer({
+              cwd: ROOT,
+              name,
+              script: PRODUCT_SCRIPT,
+              env: defaultsEnv,
+              nodeArgs,
+            });
+            await seedUsers(database.url, users);
+            return server;
+          },
+          seconds: params.floodSeconds,
+          claimSockets: params.claimSockets,
+          settleMs: params.settleMs,
+          cap: 20, // MAX_SOCKETS_PER_USER's default
+          log,
+        });
+      });
+    }
   } finally {
     await stopAll();
     await database.drop();
@@ -259,12 +302,21 @@ function finish(result, started) {
     if (ladder?.problems.some((p) => p.startsWith('socket disconnected'))) {
       result.errors.push(`${name} ladder: a load-generator socket was disconnected`);
     }
-    const exceptions = ladder?.rungs.reduce((sum, rung) => sum + rung.exceptions, 0);
+    // "The server is busy" (the node-wide bound) is the product's answer to overload: the
+    // rung fails on it, the run does not.
+    const exceptions = ladder?.rungs.reduce((sum, rung) => sum + rung.exceptions - (rung.busy ?? 0), 0);
     if (exceptions)
       result.errors.push(`${name} ladder: ${exceptions} send_message refused (exception)`);
   }
   if (result.idle?.failed)
     result.errors.push(`idle connections: ${result.idle.failed} sockets failed to bind`);
+  for (const scenario of result.flood?.scenarios ?? []) {
+    if (!scenario.alive) result.errors.push(`flood (${scenario.mode}): the server did not survive`);
+    if (scenario.observer.disconnects)
+      result.errors.push(`flood (${scenario.mode}): an observer socket was disconnected`);
+  }
+  if (result.flood?.claim && !result.flood.claim.alive)
+    result.errors.push('flood (socket cap): the server did not survive');
 
   result.durationSeconds = (Date.now() - started) / 1000;
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });

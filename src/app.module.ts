@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { FloodControlModule } from './flood-control/flood-control.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LoggingModule } from './logging/logging.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         MetricsModule,
         RealtimeModule,
         LifecycleModule,
+        FloodControlModule,
         UsersModule,
         PresenceModule,
         AuthModule,

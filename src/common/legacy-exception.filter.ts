@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Injectable, Logger } from '@nestjs/common';
 import { BaseWsExceptionFilter, WsException } from '@nestjs/websockets';
+import { FloodControlService } from '../flood-control/flood-control.service.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { ChatSocket } from './chat-socket.js';
 
@@ -19,7 +20,10 @@ export interface ExceptionPayload {
 export class LegacyExceptionFilter extends BaseWsExceptionFilter {
   private readonly logger = new Logger('SocketErrors');
 
-  constructor(private readonly metrics: ChatMetrics) {
+  constructor(
+    private readonly metrics: ChatMetrics,
+    private readonly floodControl: FloodControlService,
+  ) {
     super();
   }
 
@@ -38,6 +42,13 @@ export class LegacyExceptionFilter extends BaseWsExceptionFilter {
     try {
       client.emit('exception', payload);
       ack?.(payload);
+      // A socket that keeps sending refused events without ever binding is closed.
+      const closing =
+        client.data.userId === undefined ? this.floodControl.unboundRefused(client) : undefined;
+      if (closing) {
+        client.emit('exception', { ...payload, message: closing.message });
+        client.disconnect(true);
+      }
     } catch (error) {
       this.logger.error(`could not report an error to socket ${client.id}: ${String(error)}`);
     }

@@ -10,6 +10,8 @@ import { Socket as TcpSocket } from 'node:net';
 import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
+import { FloodControlService, type SocketQueue } from '../flood-control/flood-control.service.js';
+import { SHUTTING_DOWN, type Refusal } from '../flood-control/refusal.js';
 import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
 import { chatPacketParser } from '../realtime/json-text.js';
 import { RedisConnections } from '../redis/redis-connections.js';
@@ -30,8 +32,12 @@ interface Route {
   readonly listener: (this: ChatSocket, ...args: EventArgs) => void;
 }
 
-/** What the adapter keeps per socket: Nest's handlers bound to it and its event queue. */
-interface SocketState {
+/**
+ * What the adapter keeps per socket: Nest's handlers bound to it and its event
+ * queue (the last event's promise, and flood control's count and bytes of
+ * what waits in it).
+ */
+interface SocketState extends SocketQueue {
   /** By route index; `handlerCount` of them so far. */
   readonly handlers: BoundHandler[];
   handlerCount: number;
@@ -111,6 +117,7 @@ export class LegacyIoAdapter extends IoAdapter {
   private handlersPerSocket = 0;
   private gatewaysPerSocket = 0;
   private lifecycle?: ServerLifecycle;
+  private floodControl?: FloodControlService;
   private eventLogger?: PinoLogger;
 
   constructor(
@@ -123,6 +130,7 @@ export class LegacyIoAdapter extends IoAdapter {
   /** Resolved once all providers exist (the adapter itself is built before them). */
   async prepare(): Promise<void> {
     this.lifecycle = this.app.get(ServerLifecycle);
+    this.floodControl = this.app.get(FloodControlService);
     this.eventLogger = await this.app.resolve(PinoLogger);
   }
 
@@ -218,6 +226,8 @@ export class LegacyIoAdapter extends IoAdapter {
         onDisconnect: new Array<(reason: unknown) => void>(this.gatewaysPerSocket),
         disconnectCount: 0,
         pending: undefined,
+        waiting: 0,
+        waitingBytes: 0,
       };
       this.sockets.set(socket, state);
     }
@@ -250,30 +260,85 @@ export class LegacyIoAdapter extends IoAdapter {
     return route;
   }
 
+  /**
+   * An event arrived. Flood control admits it into the socket's queue or
+   * refuses it at once, here, before anything of Nest's runs: a flood of
+   * refusals costs one `exception` each. Admitted events run one after
+   * another (see bindMessageHandlers).
+   */
   private onEvent(socket: ChatSocket, route: Route, args: EventArgs): void {
     const state = this.sockets.get(socket);
     const callback = state?.handlers[route.index];
-    if (!state || !callback) return;
+    const lifecycle = this.lifecycle;
+    const floodControl = this.floodControl;
+    if (!state || !callback || !lifecycle || !floodControl) return;
     // As Nest's fromEvent: one argument as is, several as an array.
     const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
-    this.lifecycle?.eventStarted();
+    const admitted = lifecycle.draining
+      ? SHUTTING_DOWN
+      : floodControl.admit(state, data, lifecycle.pending);
+    if (typeof admitted !== 'number') {
+      this.refuse(socket, route.message, ack, admitted);
+      return;
+    }
+    lifecycle.eventStarted();
     const current = (state.pending ?? Promise.resolve())
-      // Settled inside the context too: Nest returns an Observable that runs the
-      // handler only when subscribed.
-      .then(() => this.inContext(socket, route.message, () => this.settle(callback(data, ack))))
-      .then((response) => {
-        if (response === null || response === undefined) return;
-        const reply = response as { event?: string; data?: unknown };
-        if (reply.event)
-          (socket.emit as (e: string, d: unknown) => boolean)(reply.event, reply.data);
-        else if (!route.isAckHandledManually && typeof ack === 'function') ack(response);
-      })
+      .then(() => this.atTurn(socket, route, callback, data, ack))
       .catch((error: unknown) => this.logger.error(error))
       .finally(() => {
-        this.lifecycle?.eventFinished();
+        floodControl.finished(state, admitted);
+        lifecycle.eventFinished();
         if (state.pending === current) state.pending = undefined;
       });
     state.pending = current;
+  }
+
+  /**
+   * An admitted event's turn: dropped if its socket is gone, refused while the
+   * node drains or when over a rate limit, else handled by Nest and answered.
+   */
+  private async atTurn(
+    socket: ChatSocket,
+    route: Route,
+    callback: BoundHandler,
+    data: unknown,
+    ack: unknown,
+  ): Promise<void> {
+    const floodControl = this.floodControl!;
+    if (!socket.connected) return floodControl.dropped();
+    if (this.lifecycle!.draining) return this.refuse(socket, route.message, ack, SHUTTING_DOWN);
+    const verdict = floodControl.rateRefusal(socket.id, socket.data.userId, route.message, data);
+    if (verdict) {
+      const refusal = await verdict;
+      if (refusal) return this.refuse(socket, route.message, ack, refusal);
+    }
+    // Settled inside the context too: Nest returns an Observable that runs the
+    // handler only when subscribed.
+    const response = await this.inContext(socket, route.message, () =>
+      this.settle(callback(data, ack)),
+    );
+    if (response === null || response === undefined) return;
+    const reply = response as { event?: string; data?: unknown };
+    if (reply.event) (socket.emit as (e: string, d: unknown) => boolean)(reply.event, reply.data);
+    else if (!route.isAckHandledManually && typeof ack === 'function') ack(response);
+  }
+
+  /**
+   * Answers a refused event with the contract's `exception` (and the ack), as
+   * the exception filter would; closes the socket when flood control says it
+   * has kept exceeding its limits.
+   */
+  private refuse(socket: ChatSocket, event: string, ack: unknown, refusal: Refusal): void {
+    const closing = this.floodControl!.refused(socket, refusal);
+    if (!socket.connected) return;
+    const payload = { status: 'error', message: refusal.message, event };
+    (socket.emit as (e: string, d: unknown) => boolean)('exception', payload);
+    if (typeof ack === 'function') (ack as (answer: unknown) => void)(payload);
+    if (closing) {
+      const notice = { status: 'error', message: closing.message, event };
+      (socket.emit as (e: string, d: unknown) => boolean)('exception', notice);
+      socket.disconnect(true);
+    }
   }
 
   /**

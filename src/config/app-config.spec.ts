@@ -16,6 +16,40 @@ describe('loadConfig', () => {
     expect(config.presenceTtlMs).toBe(15_000);
     expect(config.shutdownTimeoutMs).toBe(10_000);
     expect(config.logLevel).toBe('info');
+    expect(config.limits).toEqual({
+      rateLimits: true,
+      sendPerSecond: 50,
+      sendBurst: 150,
+      eventsPerSecond: 500,
+      eventsBurst: 1000,
+      fullHistoryCost: 25,
+      socketQueueLimit: 200,
+      socketQueueBytes: 16 * 1024 * 1024,
+      nodePendingLimit: 2000,
+      nodePendingBytes: 256 * 1024 * 1024,
+      maxSocketsPerUser: 20,
+      refusalsBeforeDisconnect: 500,
+      unboundRefusalsBeforeDisconnect: 100,
+    });
+  });
+
+  it('reads the limits, and 0 turns the abuse disconnects off', () => {
+    const { limits } = loadConfig({
+      RATE_LIMITS: 'off',
+      RATE_LIMIT_SEND_PER_SECOND: '1000',
+      SOCKET_QUEUE_LIMIT: '5',
+      MAX_SOCKETS_PER_USER: '3',
+      LIMIT_REFUSALS_BEFORE_DISCONNECT: '0',
+      UNBOUND_REFUSALS_BEFORE_DISCONNECT: '0',
+    });
+    expect(limits).toMatchObject({
+      rateLimits: false,
+      sendPerSecond: 1000,
+      socketQueueLimit: 5,
+      maxSocketsPerUser: 3,
+      refusalsBeforeDisconnect: 0,
+      unboundRefusalsBeforeDisconnect: 0,
+    });
   });
 
   it.each([
@@ -33,6 +67,14 @@ describe('loadConfig', () => {
     [{ PRESENCE_TTL_MS: '500' }, 'PRESENCE_TTL_MS'],
     [{ SHUTDOWN_TIMEOUT_MS: 'soon' }, 'SHUTDOWN_TIMEOUT_MS'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    [{ RATE_LIMITS: 'sometimes' }, 'RATE_LIMITS'],
+    [{ RATE_LIMIT_SEND_PER_SECOND: '0' }, 'RATE_LIMIT_SEND_PER_SECOND'],
+    [{ RATE_LIMIT_EVENTS_BURST: '-1' }, 'RATE_LIMIT_EVENTS_BURST'],
+    [{ RATE_LIMIT_FULL_HISTORY_COST: '0' }, 'RATE_LIMIT_FULL_HISTORY_COST'],
+    [{ SOCKET_QUEUE_LIMIT: '0' }, 'SOCKET_QUEUE_LIMIT'],
+    [{ SOCKET_QUEUE_BYTES: '10' }, 'SOCKET_QUEUE_BYTES'],
+    [{ NODE_PENDING_LIMIT: 'many' }, 'NODE_PENDING_LIMIT'],
+    [{ MAX_SOCKETS_PER_USER: '0' }, 'MAX_SOCKETS_PER_USER'],
   ])('refuses %p naming the variable', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

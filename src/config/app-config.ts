@@ -49,6 +49,34 @@ export class AppConfig {
   adminAuthMaxFailures: number;
   /** Window of adminAuthMaxFailures, and how long an address that exceeds it is refused (429). */
   adminAuthWindowSeconds: number;
+  /** Flood control (README "Security" > "Limits"): queue bounds, rate limits, socket cap. */
+  limits: LimitsConfig;
+}
+
+/** Flood control and backpressure (README "Security" > "Limits"); see src/flood-control. */
+export interface LimitsConfig {
+  /** RATE_LIMITS: the per-user and per-socket rate limits (never the queue or node bounds). */
+  rateLimits: boolean;
+  /** send_message per user (and per socket): a second's worth, and the extra burst pool. */
+  sendPerSecond: number;
+  sendBurst: number;
+  /** Every other event per user (and per socket), in points. */
+  eventsPerSecond: number;
+  eventsBurst: number;
+  /** Points a get_message without `limit` (the whole history) costs. */
+  fullHistoryCost: number;
+  /** Events one socket may have waiting or running, and their estimated bytes. */
+  socketQueueLimit: number;
+  socketQueueBytes: number;
+  /** Events the node may have waiting or running across all sockets, and their bytes. */
+  nodePendingLimit: number;
+  nodePendingBytes: number;
+  /** Sockets one user may have bound on this node; a new one closes the oldest. */
+  maxSocketsPerUser: number;
+  /** Limit refusals within 10 s after which a socket is closed (0 = never). */
+  refusalsBeforeDisconnect: number;
+  /** Refused events before connect_user after which a socket is closed (0 = never). */
+  unboundRefusalsBeforeDisconnect: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -213,5 +241,31 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.trustProxy = readTrustProxy(env);
   config.adminAuthMaxFailures = readInt(env, 'ADMIN_AUTH_MAX_FAILURES', 10, 1, 1_000_000);
   config.adminAuthWindowSeconds = readInt(env, 'ADMIN_AUTH_WINDOW_SECONDS', 60, 1, 86_400);
+  config.limits = readLimits(env);
   return config;
+}
+
+function readLimits(env: Env): LimitsConfig {
+  const MiB = 1024 * 1024;
+  return {
+    rateLimits: readBool(env, 'RATE_LIMITS', true),
+    sendPerSecond: readInt(env, 'RATE_LIMIT_SEND_PER_SECOND', 50, 1, 1_000_000),
+    sendBurst: readInt(env, 'RATE_LIMIT_SEND_BURST', 150, 0, 1_000_000),
+    eventsPerSecond: readInt(env, 'RATE_LIMIT_EVENTS_PER_SECOND', 500, 1, 1_000_000),
+    eventsBurst: readInt(env, 'RATE_LIMIT_EVENTS_BURST', 1000, 0, 1_000_000),
+    fullHistoryCost: readInt(env, 'RATE_LIMIT_FULL_HISTORY_COST', 25, 1, 1_000_000),
+    socketQueueLimit: readInt(env, 'SOCKET_QUEUE_LIMIT', 200, 1, 1_000_000),
+    socketQueueBytes: readInt(env, 'SOCKET_QUEUE_BYTES', 16 * MiB, 1024, 1024 * MiB),
+    nodePendingLimit: readInt(env, 'NODE_PENDING_LIMIT', 2000, 1, 10_000_000),
+    nodePendingBytes: readInt(env, 'NODE_PENDING_BYTES', 256 * MiB, 1024, 64 * 1024 * MiB),
+    maxSocketsPerUser: readInt(env, 'MAX_SOCKETS_PER_USER', 20, 1, 100_000),
+    refusalsBeforeDisconnect: readInt(env, 'LIMIT_REFUSALS_BEFORE_DISCONNECT', 500, 0, 10_000_000),
+    unboundRefusalsBeforeDisconnect: readInt(
+      env,
+      'UNBOUND_REFUSALS_BEFORE_DISCONNECT',
+      100,
+      0,
+      10_000_000,
+    ),
+  };
 }

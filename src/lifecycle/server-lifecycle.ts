@@ -29,6 +29,11 @@ export class ServerLifecycle implements BeforeApplicationShutdown {
     private readonly presence: PresenceStore,
   ) {}
 
+  /** Events accepted and not finished, across all sockets (the node-wide bound reads it). */
+  get pending(): number {
+    return this.inFlight;
+  }
+
   eventStarted(): void {
     this.inFlight++;
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import type { ChatSocket } from '../common/chat-socket.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
+import { FloodControlService } from '../flood-control/flood-control.service.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { UsersService } from '../users/users.service.js';
 import { PresenceStore } from './presence-store.js';
@@ -14,6 +15,7 @@ export class PresenceService {
     private readonly notifier: UserNotifier,
     private readonly store: PresenceStore,
     private readonly metrics: ChatMetrics,
+    private readonly floodControl: FloodControlService,
   ) {}
 
   /**
@@ -38,6 +40,8 @@ export class PresenceService {
     // Once per socket: token sockets are bound at connect (TokenAuthGateway), others by connect_user.
     this.metrics.binds.inc({ kind: client.data.tokenUserId === undefined ? 'legacy' : 'token' });
     this.store.socketsChanged(userId, this.notifier.localSocketCount(userId));
+    // Over MAX_SOCKETS_PER_USER here, the user's oldest socket goes.
+    this.floodControl.enforceSocketCap(userId);
   }
 
   /** A socket left; socket.io has already taken it out of its user's room. */

@@ -118,6 +118,19 @@ export class UserNotifier {
     return this.server?.of('/').adapter.rooms.get(userRoom(userId))?.size ?? 0;
   }
 
+  /** The user's sockets connected to this node, in the order they were bound (oldest first). */
+  localSocketsOf(userId: number): ChatSocket[] {
+    const namespace = this.server?.of('/');
+    const ids = namespace?.adapter.rooms.get(userRoom(userId));
+    if (!namespace || !ids) return [];
+    const sockets: ChatSocket[] = [];
+    for (const id of ids) {
+      const socket = namespace.sockets.get(id);
+      if (socket) sockets.push(socket);
+    }
+    return sockets;
+  }
+
   /** The sockets connected to this node. */
   localSockets(): ChatSocket[] {
     return this.server ? [...this.server.of('/').sockets.values()] : [];

@@ -1,0 +1,292 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig, type LimitsConfig } from '../config/app-config.js';
+import { ChatMetrics } from '../metrics/chat-metrics.js';
+import { UserNotifier } from '../realtime/user-notifier.js';
+import { RedisConnections } from '../redis/redis-connections.js';
+import { payloadBytes } from './payload-size.js';
+import {
+  BURST_WINDOW_SECONDS,
+  memoryRateLimit,
+  redisRateLimit,
+  type RateLimit,
+  type RateLimitSpec,
+} from './rate-limit.js';
+import { REFUSAL_REASONS, type Refusal, type RefusalReason } from './refusal.js';
+
+/** What flood control keeps per socket: its events admitted and not finished. */
+export interface SocketQueue {
+  waiting: number;
+  waitingBytes: number;
+}
+
+/** Limit refusals of one socket in the current window. */
+interface Strikes {
+  count: number;
+  since: number;
+}
+
+/** Window in which LIMIT_REFUSALS_BEFORE_DISCONNECT refusals close a socket. */
+const STRIKE_WINDOW_MS = 10_000;
+/** Longer JSON-string get_message payloads are not parsed to look for `limit`: charged in full. */
+const HISTORY_PAYLOAD_PARSED_UP_TO = 4096;
+
+interface RateLimits {
+  socketSend: RateLimit;
+  socketEvents: RateLimit;
+  userSend: RateLimit;
+  userEvents: RateLimit;
+}
+
+/**
+ * Flood control and backpressure (README "Limits"): what a socket may have
+ * waiting, what the node may have pending, how fast a socket and a user may
+ * send, which sockets are closed for abuse, and how many sockets a user may
+ * keep. The Socket.IO adapter asks it about each event; it never touches the
+ * Nest pipeline, so refusing costs little even at tens of thousands of
+ * events a second.
+ */
+@Injectable()
+export class FloodControlService {
+  private readonly logger = new Logger('FloodControl');
+  private readonly limits: LimitsConfig;
+  /** Estimated bytes of every event admitted on this node and not finished. */
+  private nodeBytes = 0;
+  /** A whole frame: what an argument list too big to size cheaply is charged. */
+  private readonly oversize: number;
+  private readonly rates?: RateLimits;
+  private readonly counters: Record<RefusalReason, { inc(): void }>;
+  /** Only sockets that were refused something; weak, so nothing to clean up on disconnect. */
+  private readonly strikes = new WeakMap<object, Strikes>();
+  private readonly unboundRefusals = new WeakMap<object, number>();
+
+  private readonly socketQueueFull: Refusal;
+  private readonly socketQueueBytes: Refusal;
+  private readonly nodeBusy: Refusal = {
+    reason: 'node_busy',
+    message: 'too many requests: the server is busy; retry in a moment',
+  };
+  private readonly abuseClosing: Refusal = {
+    reason: 'disconnected_abuse',
+    message:
+      'too many requests: this connection kept exceeding its limits and is closed; wait for answers before sending more',
+  };
+  private readonly unboundClosing: Refusal;
+
+  constructor(
+    config: AppConfig,
+    private readonly metrics: ChatMetrics,
+    private readonly notifier: UserNotifier,
+    redis: RedisConnections,
+  ) {
+    this.limits = config.limits;
+    this.oversize = config.maxHttpBufferSize;
+    const limits = this.limits;
+    this.socketQueueFull = {
+      reason: 'socket_queue_full',
+      message: `too many requests: ${limits.socketQueueLimit} requests are already waiting on this connection; wait for answers before sending more`,
+    };
+    this.socketQueueBytes = {
+      reason: 'socket_queue_bytes',
+      message: `too many requests: the requests waiting on this connection already hold ${limits.socketQueueBytes} bytes; wait for answers before sending more`,
+    };
+    this.unboundClosing = {
+      reason: 'disconnected_unbound',
+      message: `too many requests: ${limits.unboundRefusalsBeforeDisconnect} refused before connect_user; this connection is closed`,
+    };
+    // Every reason shows in /metrics from the start, at 0.
+    this.counters = {} as Record<RefusalReason, { inc(): void }>;
+    for (const reason of REFUSAL_REASONS) {
+      metrics.refusals.inc({ reason }, 0);
+      this.counters[reason] = metrics.refusals.labels(reason);
+    }
+    if (limits.rateLimits) this.rates = this.buildRateLimits(redis);
+  }
+
+  private buildRateLimits(redis: RedisConnections): RateLimits {
+    const send = (name: string): RateLimitSpec => ({
+      name,
+      counts: 'send_message',
+      perSecond: this.limits.sendPerSecond,
+      burst: this.limits.sendBurst,
+    });
+    const events = (name: string): RateLimitSpec => ({
+      name,
+      counts: `requests (a get_message without limit counts ${this.limits.fullHistoryCost})`,
+      perSecond: this.limits.eventsPerSecond,
+      burst: this.limits.eventsBurst,
+    });
+    const commands = redis.commands;
+    const perUser = commands
+      ? (spec: RateLimitSpec) =>
+          redisRateLimit(spec, commands, redis.key('limits'), (error) => {
+            this.metrics.errors.inc({ source: 'redis' });
+            this.logger.warn(`rate limit store failed: ${String(error)}`);
+          })
+      : memoryRateLimit;
+    // A socket lives on one node: its limits stay in memory. A user's span every node.
+    return {
+      socketSend: memoryRateLimit(send('socket-send')),
+      socketEvents: memoryRateLimit(events('socket-events')),
+      userSend: perUser(send('user-send')),
+      userEvents: perUser(events('user-events')),
+    };
+  }
+
+  /**
+   * An event arrived on a socket whose queue is `queue`, with `nodePending`
+   * events pending on the node. Admitted: counts it in the queue and returns
+   * the bytes charged (give them back with `finished`). Refused: the refusal,
+   * at once, without queueing anything. An event arriving at an empty queue
+   * is never refused for its size alone (a frame up to MAX_HTTP_BUFFER_SIZE
+   * is allowed).
+   */
+  admit(queue: SocketQueue, payload: unknown, nodePending: number): Refusal | number {
+    const limits = this.limits;
+    if (queue.waiting >= limits.socketQueueLimit) return this.socketQueueFull;
+    if (nodePending >= limits.nodePendingLimit) return this.nodeBusy;
+    const bytes = payloadBytes(payload, this.oversize);
+    if (queue.waiting > 0 && queue.waitingBytes + bytes > limits.socketQueueBytes) {
+      return this.socketQueueBytes;
+    }
+    if (this.nodeBytes > 0 && this.nodeBytes + bytes > limits.nodePendingBytes) {
+      return this.nodeBusy;
+    }
+    queue.waiting++;
+    queue.waitingBytes += bytes;
+    this.nodeBytes += bytes;
+    return bytes;
+  }
+
+  /** An admitted event finished (handled, refused or dropped). */
+  finished(queue: SocketQueue, bytes: number): void {
+    queue.waiting--;
+    queue.waitingBytes -= bytes;
+    this.nodeBytes -= bytes;
+  }
+
+  /**
+   * The rate limits' verdict on an event at its turn: undefined (synchronously)
+   * when rate limits are off, else a promise of the refusal or undefined. The
+   * socket's own limit is checked first, in memory, so a flooding socket costs
+   * the user's (possibly Redis) limit nothing more; an unbound socket has no
+   * user limit yet.
+   */
+  rateRefusal(
+    socketId: string,
+    userId: number | undefined,
+    event: string,
+    payload: unknown,
+  ): Promise<Refusal | undefined> | undefined {
+    const rates = this.rates;
+    if (!rates) return undefined;
+    const send = event === 'send_message';
+    const cost =
+      event === 'get_message' && isFullHistory(payload) ? this.limits.fullHistoryCost : 1;
+    const socketLimit = send ? rates.socketSend : rates.socketEvents;
+    return socketLimit.consume(socketId, cost).then((waitMs) => {
+      if (waitMs > 0) return this.rateRefused('rate_socket', socketLimit, waitMs, 'connection');
+      if (userId === undefined) return undefined;
+      const userLimit = send ? rates.userSend : rates.userEvents;
+      return userLimit
+        .consume(userId, cost)
+        .then((userWaitMs) =>
+          userWaitMs > 0 ? this.rateRefused('rate_user', userLimit, userWaitMs, 'user') : undefined,
+        );
+    });
+  }
+
+  private rateRefused(
+    reason: RefusalReason,
+    limit: RateLimit,
+    waitMs: number,
+    per: string,
+  ): Refusal {
+    const { counts, perSecond, burst } = limit.spec;
+    const bursts = burst > 0 ? ` and ${burst} more every ${BURST_WINDOW_SECONDS} s` : '';
+    return {
+      reason,
+      message: `too many requests: at most ${perSecond} ${counts} per second${bursts} per ${per}; retry in ${waitMs} ms`,
+    };
+  }
+
+  /**
+   * `socket` was refused `refusal` (and told so). Counts it. Exceeding the
+   * socket's own limits (queue, rate) is also a strike: past
+   * LIMIT_REFUSALS_BEFORE_DISCONNECT strikes within 10 s, returns the notice
+   * to send before closing the socket. A busy or draining node is no fault
+   * of the client's, and no strike.
+   */
+  refused(socket: object, refusal: Refusal): Refusal | undefined {
+    this.counters[refusal.reason].inc();
+    if (refusal.reason === 'node_busy' || refusal.reason === 'shutting_down') return undefined;
+    const threshold = this.limits.refusalsBeforeDisconnect;
+    if (threshold === 0) return undefined;
+    const now = Date.now();
+    let strikes = this.strikes.get(socket);
+    if (!strikes || now - strikes.since >= STRIKE_WINDOW_MS) {
+      strikes = { count: 0, since: now };
+      this.strikes.set(socket, strikes);
+    }
+    if (++strikes.count !== threshold) return undefined;
+    this.counters.disconnected_abuse.inc();
+    return this.abuseClosing;
+  }
+
+  /**
+   * A socket not bound to a user yet had an event refused by the handlers
+   * (bad input, or not connected as a user). Past
+   * UNBOUND_REFUSALS_BEFORE_DISCONNECT of them, returns the notice to send
+   * before closing it.
+   */
+  unboundRefused(socket: object): Refusal | undefined {
+    const threshold = this.limits.unboundRefusalsBeforeDisconnect;
+    if (threshold === 0) return undefined;
+    const count = (this.unboundRefusals.get(socket) ?? 0) + 1;
+    this.unboundRefusals.set(socket, count);
+    if (count !== threshold) return undefined;
+    this.counters.disconnected_unbound.inc();
+    return this.unboundClosing;
+  }
+
+  /** Counts events dropped without running or answering (their socket is gone). */
+  dropped(): void {
+    this.counters.dropped_disconnected.inc();
+  }
+
+  /**
+   * A socket was just bound to `userId` on this node. Over MAX_SOCKETS_PER_USER
+   * of them here, the oldest (bound first) are disconnected. Per node: the
+   * cross-node count is in Redis (presence), but closing a socket on another
+   * node would take a request to that node on every bind, and one node is
+   * where one client's reconnect storm lands anyway (sticky balancing).
+   */
+  enforceSocketCap(userId: number): void {
+    const sockets = this.notifier.localSocketsOf(userId);
+    const excess = sockets.length - this.limits.maxSocketsPerUser;
+    for (let i = 0; i < excess; i++) {
+      this.counters.socket_cap.inc();
+      sockets[i].disconnect(true);
+    }
+  }
+}
+
+/**
+ * Whether a get_message payload asks for the whole history: an object (or a
+ * JSON string of one) without `limit`. Anything else is refused by the
+ * payload pipe at little cost, and counts 1; a JSON string too long for any
+ * app's get_message is charged as a full history rather than parsed twice.
+ */
+function isFullHistory(payload: unknown): boolean {
+  let value = payload;
+  if (typeof value === 'string') {
+    if (value.length > HISTORY_PAYLOAD_PARSED_UP_TO) return true;
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return false;
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const limit = (value as { limit?: unknown }).limit;
+  return limit === undefined || limit === null;
+}
