@@ -1,6 +1,6 @@
-// How a fuzz socket connects and binds, per AUTH_MODE (issue 9, part 1). The
-// server ignores AUTH_MODE until token auth is merged; the fuzz runs `legacy`
-// and is written so that the other modes only need adding to FUZZ_AUTH_MODES.
+// How a fuzz socket connects and binds, per AUTH_MODE (issue 9, part 1):
+// legacy binds with connect_user; optional and required carry an HS256 token
+// in the handshake (auth.token for v4, the token query for v2).
 import { SignJWT } from 'jose';
 import { io as ioV4 } from 'socket.io-client';
 import ioV2 from 'socket.io-client-v2';
@@ -62,11 +62,12 @@ export const AUTH_MODES: Record<AuthModeName, AuthMode> = {
 };
 
 /**
- * The modes to fuzz: FUZZ_AUTH_MODES (comma-separated), `legacy` by default.
- * Add `optional,required` once the server implements them.
+ * The modes to fuzz: FUZZ_AUTH_MODES (comma-separated), all three by default.
  */
 export function fuzzAuthModes(): AuthMode[] {
-  const names = (process.env.FUZZ_AUTH_MODES ?? 'legacy').split(',').map((name) => name.trim());
+  const names = (process.env.FUZZ_AUTH_MODES ?? 'legacy,optional,required')
+    .split(',')
+    .map((name) => name.trim());
   return names.map((name) => {
     const mode = AUTH_MODES[name as AuthModeName];
     if (!mode) throw new Error(`FUZZ_AUTH_MODES: unknown mode "${name}"`);

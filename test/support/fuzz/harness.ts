@@ -100,6 +100,8 @@ export interface FuzzCounts {
   unanswered: number;
   observerEvents: number;
   disconnects: number;
+  /** Sockets the server closed right after a "too many requests" refusal (flood control's rules). */
+  disconnectsByLimits: number;
   byEvent: Record<string, { accepted: number; refused: number }>;
 }
 
@@ -146,6 +148,7 @@ export class FuzzHarness {
     unanswered: 0,
     observerEvents: 0,
     disconnects: 0,
+    disconnectsByLimits: 0,
     byEvent: {},
   };
   private readonly slots = new Map<Slot, SlotState>();
@@ -393,12 +396,15 @@ export class FuzzHarness {
 
   /** The server dropped a socket: allowed only right after a flood-control refusal. */
   private async dropped(slot: SlotState, when: string): Promise<boolean> {
-    this.counts.disconnects++;
     const last = slot.inbox.at(-1);
     const byLimits =
       last?.event === 'exception' && /too many requests/i.test(String(last.payload?.message));
-    if (!byLimits)
+    if (byLimits) {
+      this.counts.disconnectsByLimits++;
+    } else {
+      this.counts.disconnects++;
       this.fail(`the server disconnected the ${slot.slot} socket ${when} (${slot.disconnectedBy})`);
+    }
     await this.openSlot(slot.slot, slot.user, slot.version);
     return true;
   }
