@@ -36,7 +36,6 @@ describeProcesses('start-up validation', () => {
     expect(code).toBe(1);
     expect(output).toContain(`Invalid configuration: ${name}`);
   });
-
 });
 
 describeProcesses('JSON logs with correlation ids', () => {
