@@ -46,12 +46,6 @@ describeProcesses('start-up validation', () => {
     expect(code).toBe(1);
     expect(output).toContain(`Invalid configuration: ${name}`);
   });
-
-  it('a Redis that does not answer stops the server, naming REDIS_URL and the cause', async () => {
-    const { code, output } = await runServerUntilExit({ REDIS_URL: 'redis://127.0.0.1:1' });
-    expect(code).toBe(1);
-    expect(output).toMatch(/REDIS_URL: could not connect to Redis \(connect ECONNREFUSED/);
-  }, 30_000);
 });
 
 describeProcesses('JSON logs with correlation ids', () => {

@@ -148,11 +148,11 @@ export class LegacyIoAdapter extends IoAdapter {
       allowRequest: (_request, callback) => callback(null, !this.lifecycle?.draining),
     } as ServerOptions);
     const redis = this.app.get(RedisConnections);
-    if (redis.commands && redis.subscriber) {
+    if (redis.publisher && redis.subscriber) {
       // The classic pub/sub adapter: every node hears every broadcast, which suits a
       // handful of nodes on one Redis (the sharded adapter is for Redis Cluster).
       server.adapter(
-        createAdapter(redis.commands, redis.subscriber, {
+        createAdapter(redis.publisher, redis.subscriber, {
           key: redis.key('socket.io'),
           requestsTimeout: 2000,
         }),

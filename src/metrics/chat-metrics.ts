@@ -50,6 +50,12 @@ export class ChatMetrics {
     registers: [this.registry],
   });
 
+  readonly redisUp = new Gauge({
+    name: 'chat_redis_up',
+    help: '1 while this node reaches Redis (REDIS_URL set), 0 while it runs degraded without it',
+    registers: [this.registry],
+  });
+
   readonly binds = new Counter({
     name: 'chat_binds_total',
     help: 'Sockets bound to a user, by kind: token (identity from a verified JWT) or legacy (connect_user without a token)',

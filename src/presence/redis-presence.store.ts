@@ -47,11 +47,11 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleDestroy
   private readonly localCounts = new Map<number, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private withdrawn = false;
-  /** Counts Redis failures, for /metrics. */
-  onError: () => void = () => undefined;
+  /** A write failed (Redis down): Redis may disagree with localCounts until the next rewrite. */
+  private stale = false;
 
   constructor(
-    connections: RedisConnections,
+    private readonly connections: RedisConnections,
     private readonly ttlMs: number,
   ) {
     super();
@@ -63,20 +63,43 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleDestroy
     this.redis.defineCommand('chatOnlineAmong', { numberOfKeys: 1, lua: ONLINE_AMONG_LUA });
     this.heartbeat = setInterval(() => void this.beat(), Math.max(250, Math.floor(ttlMs / 3)));
     this.heartbeat.unref();
+    // Back from an outage (or a Redis restart that lost everything): rewrite at once.
+    connections.onReconnect(() => {
+      this.stale = true;
+      void this.beat();
+    });
   }
 
   socketsChanged(userId: number, localSockets: number): void {
     if (this.withdrawn) return;
     if (localSockets > 0) this.localCounts.set(userId, localSockets);
     else this.localCounts.delete(userId);
+    if (this.stale) return; // the next heartbeat rewrites the whole hash
     const write = this.redis.multi();
     if (localSockets > 0) write.hset(this.nodeKey, String(userId), localSockets);
     else write.hdel(this.nodeKey, String(userId));
     write.pexpire(this.nodeKey, this.ttlMs).sadd(this.nodesKey, this.nodeId);
-    write.exec().catch((error: unknown) => this.failed('presence update', error));
+    write.exec().catch((error: unknown) => {
+      this.stale = true;
+      this.failed('presence update', error);
+    });
   }
 
+  /**
+   * Online anywhere, from Redis. While Redis is unreachable, from this node's
+   * own sockets only (degraded: a user connected only to another node reads
+   * as offline) rather than failing the listing.
+   */
   async onlineAmong(userIds: number[]): Promise<Set<number>> {
+    try {
+      return await this.onlineAnywhere(userIds);
+    } catch (error) {
+      this.failed('presence read', error);
+      return new Set(userIds.filter((id) => this.localCounts.has(id)));
+    }
+  }
+
+  private async onlineAnywhere(userIds: number[]): Promise<Set<number>> {
     const online = new Set<number>();
     const ids = [...new Set(userIds)];
     for (let start = 0; start < ids.length; start += IDS_PER_CALL) {
@@ -93,10 +116,11 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleDestroy
     return online;
   }
 
-  /** Keeps this node's entries alive; rewrites them if Redis lost them. */
+  /** Keeps this node's entries alive; rewrites them if Redis lost them or missed a change. */
   private async beat(): Promise<void> {
     if (this.withdrawn) return;
     try {
+      if (this.stale) return await this.rewrite();
       const [[, alive]] = (await this.redis
         .multi()
         .pexpire(this.nodeKey, this.ttlMs)
@@ -106,15 +130,20 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleDestroy
         this.logger.warn(
           `presence of this node had expired in Redis; rewriting ${this.localCounts.size} users`,
         );
-        await this.redis
-          .multi()
-          .hset(this.nodeKey, Object.fromEntries(this.localCounts))
-          .pexpire(this.nodeKey, this.ttlMs)
-          .exec();
+        await this.rewrite();
       }
     } catch (error) {
+      this.stale = true;
       this.failed('presence heartbeat', error);
     }
+  }
+
+  /** Replaces this node's hash with its local truth (after Redis lost it or missed changes). */
+  private async rewrite(): Promise<void> {
+    const write = this.redis.multi().del(this.nodeKey);
+    if (this.localCounts.size > 0) write.hset(this.nodeKey, Object.fromEntries(this.localCounts));
+    await write.pexpire(this.nodeKey, this.ttlMs).sadd(this.nodesKey, this.nodeId).exec();
+    this.stale = false;
   }
 
   async withdraw(): Promise<void> {
@@ -133,7 +162,8 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleDestroy
   }
 
   private failed(what: string, error: unknown): void {
-    this.onError();
+    // While Redis is down, RedisConnections has said so once; every retry failing is expected.
+    if (!this.connections.isReady) return;
     this.logger.warn(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -40,6 +40,11 @@ export class UserNotifier {
     const server = this.server;
     // Without Redis there are no other nodes (and the in-memory adapter cannot do this).
     if (!server || !this.redis.enabled) return;
+    if (!this.redis.isReady) {
+      // Nobody can hear it now; see RedisConnections.onReconnect for the resync.
+      this.logger.warn(`Redis is unreachable: ${event} not sent to the other nodes`);
+      return;
+    }
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       // The adapter's own request timeout applies too; this one also covers a Redis hiccup.

@@ -2,52 +2,97 @@ import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/app-config.js';
 
-/** How long start-up waits for Redis before giving up with a clear error. */
-const CONNECT_TIMEOUT_MS = 10_000;
+/** How long start-up waits for Redis before starting degraded. */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** Reconnect backoff: 50 ms, 100 ms, ... up to this, forever. */
+const MAX_RECONNECT_DELAY_MS = 2_000;
+
+/** Told of every Redis error and of each outage's start and end (for /metrics). */
+export interface RedisObserver {
+  onError?(error: Error): void;
+  onStateChange?(up: boolean): void;
+}
 
 /**
  * The node's two Redis connections when REDIS_URL is set: `commands` (presence,
- * adapter publishes) and `subscriber` (the adapter's pub/sub, which needs a
- * connection of its own). Both reconnect by themselves after a Redis restart.
- * Without REDIS_URL there are none and the server runs as a single node.
+ * rate limits, adapter publishes) and `subscriber` (the adapter's pub/sub, which
+ * needs a connection of its own). Without REDIS_URL there are none and the
+ * server runs as a single node.
+ *
+ * Redis is optional at run time: a node starts, and keeps serving its own
+ * sockets, while Redis is down (degraded: no cross-node delivery, presence from
+ * this node only); both connections reconnect by themselves, forever, and
+ * `onReconnect` listeners resync what the outage may have left stale. Commands
+ * fail at once while Redis is unreachable instead of queueing (callers fall back
+ * to local answers); the subscriber queues its subscriptions until it connects.
  */
 export class RedisConnections implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   readonly commands?: Redis;
   readonly subscriber?: Redis;
-  /** Counts connection errors, for /metrics. */
-  onError: (error: Error) => void = () => undefined;
+  /** The adapter's publishing client: `commands`, except that a failed publish never throws. */
+  readonly publisher?: Redis;
+  private readonly reconnectListeners: Array<() => void> = [];
   private lastError?: Error;
+  /** Whether `commands` has been ready before: its next `ready` ends an outage. */
+  private wasReady = false;
+  private down = false;
+  private closing = false;
 
   constructor(
     readonly keyPrefix: string,
     url?: string,
+    private readonly observer: RedisObserver = {},
   ) {
     if (!url) return;
-    const options = { lazyConnect: true, maxRetriesPerRequest: 3 };
+    const options = {
+      lazyConnect: true,
+      retryStrategy: (times: number) => Math.min(times * 50, MAX_RECONNECT_DELAY_MS),
+    };
     // Auto-pipelining batches the many small presence writes; never on the
     // subscriber, where ioredis then loses track of (p)unsubscribe replies.
     this.commands = new Redis(url, {
       ...options,
       enableAutoPipelining: true,
+      // Fail at once while disconnected: callers answer from this node instead of
+      // waiting, and nothing piles up in memory during an outage.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
       connectionName: 'chat-commands',
     });
-    this.subscriber = new Redis(url, { ...options, connectionName: 'chat-subscriber' });
+    this.subscriber = new Redis(url, {
+      ...options,
+      // The adapter subscribes once, at start-up; that must wait for Redis however
+      // long it takes. ioredis resubscribes by itself after every reconnect.
+      maxRetriesPerRequest: null,
+      connectionName: 'chat-subscriber',
+    });
+    this.publisher = neverThrowingPublisher(this.commands, (error) => this.failed(error));
     for (const client of [this.commands, this.subscriber]) {
-      client.on('error', (error: Error) => {
-        this.lastError = error;
-        this.logger.warn(`Redis connection error: ${error.message}`);
-        this.onError(error);
-      });
+      client.on('error', (error: Error) => this.failed(error));
     }
+    this.commands.on('ready', () => this.ready());
+    this.commands.on('close', () => this.lost());
   }
 
   get enabled(): boolean {
     return this.commands !== undefined;
   }
 
-  static async connect(config: AppConfig): Promise<RedisConnections> {
-    const connections = new RedisConnections(config.redisKeyPrefix, config.redisUrl);
+  /** Whether commands can reach Redis now (false while it is down or not configured). */
+  get isReady(): boolean {
+    return this.commands?.status === 'ready';
+  }
+
+  /**
+   * Connects both clients. A Redis that does not answer within a few seconds
+   * does not stop the node: it starts degraded and the clients keep retrying.
+   */
+  static async connect(
+    config: Pick<AppConfig, 'redisKeyPrefix' | 'redisUrl'>,
+    observer: RedisObserver = {},
+  ): Promise<RedisConnections> {
+    const connections = new RedisConnections(config.redisKeyPrefix, config.redisUrl, observer);
     if (!connections.commands || !connections.subscriber) return connections;
     const clients = [connections.commands, connections.subscriber];
     let timer: NodeJS.Timeout | undefined;
@@ -62,15 +107,22 @@ export class RedisConnections implements OnApplicationShutdown {
         }),
       ]);
     } catch (error) {
-      clients.forEach((client) => client.disconnect());
       const cause = connections.lastError ?? error;
-      throw new Error(
-        `REDIS_URL: could not connect to Redis (${cause instanceof Error ? cause.message : String(cause)})`,
+      connections.logger.warn(
+        `REDIS_URL: Redis does not answer (${cause instanceof Error ? cause.message : String(cause)}); ` +
+          'starting degraded: this node serves its own sockets, cross-node delivery and shared ' +
+          'presence start when Redis answers',
       );
+      connections.lost();
     } finally {
       clearTimeout(timer);
     }
     return connections;
+  }
+
+  /** Runs `listener` each time Redis answers again after an outage (not at the first connect). */
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
   }
 
   /** Whether Redis answers a PING within a second; undefined when Redis is not configured. */
@@ -100,9 +152,14 @@ export class RedisConnections implements OnApplicationShutdown {
 
   /** After the socket server closed (the adapter unsubscribes first): pending commands finish, then QUIT. */
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
     await Promise.all(
       [this.commands, this.subscriber].map(async (client) => {
         if (!client || client.status === 'end') return;
+        if (client.status !== 'ready') {
+          client.disconnect();
+          return;
+        }
         try {
           await client.quit();
         } catch {
@@ -111,4 +168,65 @@ export class RedisConnections implements OnApplicationShutdown {
       }),
     );
   }
+
+  private failed(error: unknown): void {
+    this.lastError = error instanceof Error ? error : new Error(String(error));
+    this.observer.onError?.(this.lastError);
+    // While Redis is down every retry fails: say so once, at the start of the outage.
+    if (!this.down) this.logger.warn(`Redis error: ${this.lastError.message}`);
+  }
+
+  private lost(): void {
+    if (this.down || this.closing) return;
+    this.down = true;
+    this.observer.onStateChange?.(false);
+    this.logger.warn(
+      'Redis is unreachable: degraded until it answers (this node keeps storing and delivering to its own sockets; ' +
+        'cross-node delivery and shared presence are paused)',
+    );
+  }
+
+  private ready(): void {
+    const outageEnded = this.wasReady || this.down;
+    this.wasReady = true;
+    if (this.down) {
+      this.down = false;
+      this.logger.log('Redis answers again: cross-node delivery and shared presence resume');
+    }
+    this.observer.onStateChange?.(true);
+    if (!outageEnded) return;
+    for (const listener of this.reconnectListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.logger.error(`after reconnecting to Redis: ${String(error)}`);
+      }
+    }
+  }
+}
+
+/**
+ * The client as the Socket.IO Redis adapter sees it, except `publish`: skipped
+ * while Redis is unreachable, and a failure is reported instead of thrown. The
+ * adapter publishes without handling the promise, so a failed publish under load
+ * was an unhandled rejection that ended the process. Local delivery never
+ * depends on it: the adapter delivers to this node's sockets itself.
+ */
+function neverThrowingPublisher(client: Redis, failed: (error: unknown) => void): Redis {
+  const publish = (channel: string, message: string): Promise<number> =>
+    client.status !== 'ready'
+      ? Promise.resolve(0)
+      : client.publish(channel, message).catch((error: unknown) => {
+          failed(error);
+          return 0;
+        });
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === 'publish') return publish;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' && property !== 'constructor'
+        ? (value as (...args: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
 }

@@ -1,8 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { UserNotifier } from '../realtime/user-notifier.js';
+import { RedisConnections } from '../redis/redis-connections.js';
 import { ProfileCache } from './profile-cache.js';
 
 const PROFILE_CHANGED = 'chat:profile_changed';
+/** A node back from a Redis outage: changes it could not announce may be cached anywhere. */
+const PROFILES_RESYNC = 'chat:profiles_resync';
 
 /**
  * Keeps every node's profile cache true after an admin change: the node that
@@ -15,11 +18,18 @@ export class ProfileSync implements OnModuleInit {
   constructor(
     private readonly notifier: UserNotifier,
     private readonly cache: ProfileCache,
+    private readonly redis: RedisConnections,
   ) {}
 
   onModuleInit(): void {
     this.notifier.onNodeEvent(PROFILE_CHANGED, (id) => {
       if (typeof id === 'number') this.cache.invalidate(id);
+    });
+    this.notifier.onNodeEvent(PROFILES_RESYNC, () => this.cache.clear());
+    // Announcements made or missed during a Redis outage are lost: start again from the database.
+    this.redis.onReconnect(() => {
+      this.cache.clear();
+      void this.notifier.toOtherNodes(PROFILES_RESYNC, null);
     });
   }
 

@@ -54,13 +54,21 @@ export interface ServerProcess {
   /** What the process wrote, for failure messages. */
   output(): string;
   kill(signal: NodeJS.Signals): void;
+  /** The exit code, or the signal that ended it, or null while it runs. */
+  exitCode(): number | string | null;
   createUser(id: number, name?: string): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
 
-/** Starts `node dist/main.js` with `env` on a free port and waits for /health 200. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts `node dist/main.js` with `env` on a free port and waits for /health 200
+ * (or, with `healthy: false`, for any answer: a node started degraded says 503).
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  { healthy = true }: { healthy?: boolean } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
@@ -82,7 +90,8 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited at start-up:\n${output}`);
     try {
-      if ((await fetch(`${url}/health`)).status === 200) break;
+      const { status } = await fetch(`${url}/health`);
+      if (status === 200 || !healthy) break;
     } catch {
       // not listening yet
     }
@@ -94,6 +103,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     exited,
     output: () => output,
     kill: (signal) => child.kill(signal),
+    exitCode: () => child.exitCode ?? child.signalCode,
     async createUser(id, name = `User ${id}`) {
       const response = await fetch(`${url}/admin/users/${id}`, {
         method: 'PUT',
