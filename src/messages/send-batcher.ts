@@ -266,7 +266,8 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly embedded: boolean;
   private readonly maxInFlight: number;
   private readonly batchTimeoutMs: number;
-  private readonly sendTimeoutMs: number;
+  /** Not readonly: specs shorten it. */
+  private sendTimeoutMs: number;
   private queue: PendingSend[] = [];
   /** Batches being stored, retried or split. */
   private readonly running = new Set<PendingSend[]>();
@@ -598,7 +599,7 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
 }
 
 /** A failure to get a connection: the statement was not sent. */
-class NotSentError extends Error {
+export class NotSentError extends Error {
   constructor(readonly cause: unknown) {
     super(`could not get a database connection: ${String(cause)}`);
   }
