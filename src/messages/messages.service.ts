@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { WsException } from '@nestjs/websockets';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { ModerationService } from '../moderation/moderation.service.js';
@@ -116,10 +117,15 @@ export class MessagesService {
       if (outcome.kind !== 'refused') {
         const { record } = outcome;
         // Read after the commit, so a profile changed meanwhile shows in this answer.
-        const [sender, receiver] = await this.users.requireProfiles(
-          record.senderId,
-          record.receiverId,
-        );
+        const [sender, receiver] = await this.users
+          .requireProfiles(record.senderId, record.receiverId)
+          .catch((error: unknown) => {
+            // Stored: the generic "not carried out, please retry" would be a lie.
+            throw new WsException(
+              `the message was stored (id ${record.id}), but the server could not complete its answer ` +
+                `(${error instanceof Error ? error.message : String(error)}); get_message shows it`,
+            );
+          });
         return {
           stored: true,
           repeat: outcome.kind === 'repeat',

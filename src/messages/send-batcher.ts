@@ -106,10 +106,14 @@ const SHUTDOWN_RETRY_SHARE = 0.4;
  * order for every batch.
  *
  * Ids follow the batch order: the drawn ids are sorted and handed out by
- * position, whatever order nextval() ran in. The result has one row per
- * message: `id` when this statement stored it; else `existing`, the row that
- * holds its key, when one is visible; else `accepted` tells a refusal (false)
- * from a conflict with a statement that committed after this one began.
+ * position, whatever order nextval() ran in (so a pair's first message is
+ * also its smallest id). The result has one row per message: `id` (and its
+ * key) when this statement stored it; else, by `ord`, `existing`, the row
+ * that holds its key, when one is visible; else `accepted` tells a refusal
+ * (false) from a conflict with a statement that committed after this one
+ * began. Stored rows are matched by key, not joined back to their input: a
+ * join of two CTEs is a nested loop (500 x 500 comparisons) for the planner,
+ * which cannot know their sizes.
  */
 const STORE_BATCH_SQL = `
 WITH input AS (
@@ -149,30 +153,29 @@ inserted AS (
   FROM numbered
   ORDER BY id
   ON CONFLICT DO NOTHING
-  RETURNING id
-),
-stored AS MATERIALIZED (
-  SELECT n.* FROM numbered n JOIN inserted USING (id)
+  RETURNING id, chat_constant_id, sender_id, receiver_id, created, message_key
 ),
 conversation AS (
   INSERT INTO chat_constants (id, sender_id, receiver_id, user_low_id, user_high_id, last_message_id, created, updated)
-  SELECT DISTINCT ON (low_id, high_id) conversation_id, sender_id, receiver_id, low_id, high_id,
+  SELECT DISTINCT ON (low_id, high_id) chat_constant_id, sender_id, receiver_id, low_id, high_id,
     max(id) OVER pair, created, max(created) OVER pair
-  FROM stored
+  FROM (SELECT inserted.*, LEAST(sender_id, receiver_id) AS low_id, GREATEST(sender_id, receiver_id) AS high_id
+        FROM inserted) s
   WINDOW pair AS (PARTITION BY low_id, high_id)
-  ORDER BY low_id, high_id, ord
+  ORDER BY low_id, high_id, id
   ON CONFLICT (user_low_id, user_high_id) DO UPDATE SET
     last_message_id = GREATEST(chat_constants.last_message_id, EXCLUDED.last_message_id),
     updated = GREATEST(chat_constants.updated, EXCLUDED.updated),
     cleared_by_low = false,
     cleared_by_high = false
 )
-SELECT ord, id, conversation_id AS chat_constant_id, NULL::boolean AS accepted, NULL::json AS existing
-FROM stored
+SELECT NULL::integer AS ord, message_key, id, chat_constant_id, NULL::boolean AS accepted, NULL::json AS existing
+FROM inserted
 UNION ALL
-SELECT i.ord, NULL, NULL, EXISTS (SELECT 1 FROM accepted a WHERE a.ord = i.ord), (${existingRowSql('i')})
+SELECT i.ord, i.message_key, NULL, NULL, EXISTS (SELECT 1 FROM accepted a WHERE a.ord = i.ord),
+  (${existingRowSql('i')})
 FROM input i
-WHERE NOT EXISTS (SELECT 1 FROM stored s WHERE s.ord = i.ord)`;
+WHERE NOT EXISTS (SELECT 1 FROM inserted s WHERE s.message_key = i.message_key)`;
 
 /** The stored row (as JSON) holding the key of input row `alias`, or NULL. */
 function existingRowSql(alias: string): string {
@@ -197,7 +200,8 @@ SELECT i.ord, (${existingRowSql('i')}) AS existing
 FROM json_to_recordset($1::json) AS i(ord integer, message_key uuid, client_message_id text, sender_id integer)`;
 
 interface ResultRow {
-  ord: number;
+  ord: number | null;
+  message_key: string;
   id: number | null;
   chat_constant_id: number | null;
   accepted: boolean | null;
@@ -506,14 +510,18 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
     const rows = await this.execute<ResultRow>('store_message_batch', STORE_BATCH_SQL, input);
     const outcomes = new Map<PendingSend, StoreOutcome>();
     const unresolved: Array<{ ord: number; pending: PendingSend }> = [];
+    const byKey = new Map(sent.map((pending) => [pending.key, pending]));
     for (const row of rows) {
-      const pending = sent[row.ord];
       if (row.id !== null) {
+        const pending = byKey.get(row.message_key)!;
         outcomes.set(pending, { kind: 'stored', record: freshRecord(pending.message, row) });
-      } else if (row.existing) {
+        continue;
+      }
+      const pending = sent[row.ord!];
+      if (row.existing) {
         outcomes.set(pending, existingOutcome(pending, row.existing));
       } else if (row.accepted) {
-        unresolved.push({ ord: row.ord, pending });
+        unresolved.push({ ord: row.ord!, pending });
       } else {
         outcomes.set(pending, { kind: 'refused' });
       }

@@ -1,7 +1,8 @@
 // A TCP proxy between the server and its database that can break the
-// connections the way networks do: close them all, black-hole them (nothing
-// gets through either way, nothing is closed), or let requests through while
-// dropping the answers and then close.
+// connections the way networks do: close them all, black-hole them (every
+// byte either way is dropped, nothing is closed: what was lost stays lost, as
+// with packets dropped for longer than TCP retries), or let requests through
+// while dropping the answers and then close.
 import { createServer, Socket, type Server } from 'node:net';
 
 type Mode = 'pass' | 'stall' | 'cut-answers';
@@ -36,22 +37,14 @@ export class FaultProxy {
     for (const link of this.links) this.close(link);
   }
 
-  /** Nothing gets through, either way, on old and new connections; nothing is closed. */
+  /** Every byte, either way, on old and new connections, is dropped; nothing is closed. */
   stall(): void {
     this.mode = 'stall';
-    for (const link of this.links) {
-      link.client.pause();
-      link.upstream.pause();
-    }
   }
 
-  /** Back to passing everything; what was held goes through now. */
+  /** Back to passing everything (what was dropped is gone). */
   heal(): void {
     this.mode = 'pass';
-    for (const link of this.links) {
-      link.client.resume();
-      link.upstream.resume();
-    }
   }
 
   /**
@@ -82,15 +75,12 @@ export class FaultProxy {
     const upstream = new Socket();
     const link: Link = { client, upstream, cutPending: false };
     this.links.add(link);
-    if (this.mode === 'stall') {
-      client.pause();
-      upstream.pause();
-    }
     upstream.connect(this.upstreamPort, this.upstreamHost);
     client.on('data', (chunk: Buffer) => {
-      if (!upstream.destroyed) upstream.write(chunk);
+      if (this.mode !== 'stall' && !upstream.destroyed) upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (this.mode === 'stall') return;
       if (this.mode === 'cut-answers') {
         if (!link.cutPending) {
           link.cutPending = true;
