@@ -429,12 +429,15 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
     const deadline = Math.min(batch[0].acceptedAt + this.sendTimeoutMs, this.retryUntil);
     let pending = batch;
     let mayHaveRun = false;
-    for (let attempt = 0; pending.length > 0; attempt++) {
+    for (let attempt = 0; ; attempt++) {
       let failure: Failure;
       let error: unknown;
       try {
         pending = await this.attempt(pending);
-        continue;
+        if (pending.length === 0) return;
+        // A conflict whose row a second look did not find either (it was deleted meanwhile?): again, later.
+        error = new Error(`${pending.length} messages were neither stored nor found`);
+        failure = 'unknown';
       } catch (caught) {
         error = caught;
         failure = classify(caught);
