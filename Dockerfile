@@ -19,6 +19,8 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8887
 VOLUME ["/data"]
+# Liveness only: an orchestrator that restarts unhealthy containers must not restart
+# every node during a database or Redis outage (readiness is /health/ready).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8887)+'/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8887)+'/health/live').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 CMD ["node", "dist/main.js"]

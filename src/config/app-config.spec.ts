@@ -16,6 +16,14 @@ describe('loadConfig', () => {
     expect(config.presenceTtlMs).toBe(15_000);
     expect(config.shutdownTimeoutMs).toBe(10_000);
     expect(config.logLevel).toBe('info');
+    expect(config).toMatchObject({
+      databaseConnectTimeoutMs: 5_000,
+      databaseStatementTimeoutMs: 10_000,
+      databaseIdleInTransactionTimeoutMs: 30_000,
+      databaseKeepaliveMs: 10_000,
+      sendBatchTimeoutMs: 5_000,
+      sendTimeoutMs: 20_000,
+    });
     expect(config.limits).toEqual({
       rateLimits: true,
       sendPerSecond: 50,
@@ -75,6 +83,12 @@ describe('loadConfig', () => {
     [{ SOCKET_QUEUE_BYTES: '10' }, 'SOCKET_QUEUE_BYTES'],
     [{ NODE_PENDING_LIMIT: 'many' }, 'NODE_PENDING_LIMIT'],
     [{ MAX_SOCKETS_PER_USER: '0' }, 'MAX_SOCKETS_PER_USER'],
+    [{ DATABASE_CONNECT_TIMEOUT_MS: '5s' }, 'DATABASE_CONNECT_TIMEOUT_MS'],
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '0' }, 'DATABASE_STATEMENT_TIMEOUT_MS'],
+    [{ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '-1' }, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS'],
+    [{ DATABASE_KEEPALIVE_MS: 'on' }, 'DATABASE_KEEPALIVE_MS'],
+    [{ SEND_BATCH_TIMEOUT_MS: '50' }, 'SEND_BATCH_TIMEOUT_MS'],
+    [{ SEND_TIMEOUT_MS: '1000' }, 'SEND_TIMEOUT_MS'],
   ])('refuses %p naming the variable', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -30,6 +30,20 @@ export class AppConfig {
    * read answers without credentials; a list lets those origins in with credentials.
    */
   corsOrigins: '*' | string[];
+  // --- Postgres timeouts and send bounds (issue 10); no-ops on the embedded database.
+  /** Longest wait to open a Postgres connection, or for a free one from the pool. */
+  databaseConnectTimeoutMs: number;
+  /** Postgres statement_timeout; a statement unanswered this long plus a margin has its connection destroyed. */
+  databaseStatementTimeoutMs: number;
+  /** Postgres idle_in_transaction_session_timeout. */
+  databaseIdleInTransactionTimeoutMs: number;
+  /** TCP keepalive on pool connections: idle time before the first probe (0 turns keepalive off). */
+  databaseKeepaliveMs: number;
+  /** Longest a send batch statement may be in flight; then its connection is destroyed and its outcome resolved. */
+  sendBatchTimeoutMs: number;
+  /** Longest a send waits for its answer (queued, in flight, resolving) before it is refused. */
+  sendTimeoutMs: number;
+  // --- end of issue 10's Postgres settings
   /** Redis for multi-node delivery and shared presence; unset means one node, no Redis. */
   redisUrl?: string;
   /** Prefix of every Redis key and channel, so deployments (or tests) can share one Redis. */
@@ -222,6 +236,37 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError(`SOCKET_PATH must start with "/", got "${config.socketPath}"`);
   }
   config.corsOrigins = readCorsOrigins(env);
+  // --- Postgres timeouts and send bounds (issue 10)
+  config.databaseConnectTimeoutMs = readInt(
+    env,
+    'DATABASE_CONNECT_TIMEOUT_MS',
+    5_000,
+    100,
+    600_000,
+  );
+  config.databaseStatementTimeoutMs = readInt(
+    env,
+    'DATABASE_STATEMENT_TIMEOUT_MS',
+    10_000,
+    100,
+    3_600_000,
+  );
+  config.databaseIdleInTransactionTimeoutMs = readInt(
+    env,
+    'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+    30_000,
+    100,
+    3_600_000,
+  );
+  config.databaseKeepaliveMs = readInt(env, 'DATABASE_KEEPALIVE_MS', 10_000, 0, 3_600_000);
+  config.sendBatchTimeoutMs = readInt(env, 'SEND_BATCH_TIMEOUT_MS', 5_000, 100, 600_000);
+  config.sendTimeoutMs = readInt(env, 'SEND_TIMEOUT_MS', 20_000, 100, 3_600_000);
+  if (config.sendTimeoutMs < config.sendBatchTimeoutMs) {
+    throw new ConfigError(
+      `SEND_TIMEOUT_MS (${config.sendTimeoutMs}) must be at least SEND_BATCH_TIMEOUT_MS (${config.sendBatchTimeoutMs})`,
+    );
+  }
+  // --- end of issue 10's Postgres settings
   config.redisUrl = readUrl(
     env,
     'REDIS_URL',

@@ -6,13 +6,15 @@ import { Message } from '../messages/message.entity.js';
 import { Block } from '../moderation/block.entity.js';
 import { Report } from '../moderation/report.entity.js';
 import { User } from '../users/user.entity.js';
+import { boundedClientClass, QUERY_ANSWER_MARGIN_MS } from './bounded-pg-client.js';
 import { ExclusivePGlitePool } from './exclusive-pglite-pool.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSchema.js';
+import { MessageKeys1765000000000 } from './migrations/1765000000000-MessageKeys.js';
 
 export const ENTITIES = [User, Conversation, Message, Block, Report];
 // Listed by class, not by glob: globs and ES modules do not mix well in TypeORM.
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, MessageKeys1765000000000];
 
 export function isEmbedded(config: Pick<AppConfig, 'databaseUrl'>): boolean {
   return !config.databaseUrl;
@@ -23,7 +25,8 @@ export function isEmbedded(config: Pick<AppConfig, 'databaseUrl'>): boolean {
  * DATABASE_URL is set, otherwise PGlite (Postgres compiled to WASM) in-process.
  */
 export function buildDataSourceOptions(
-  config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'runMigrations'>,
+  config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'runMigrations'> &
+    Partial<Pick<AppConfig, PoolTimeoutSetting>>,
 ): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
@@ -35,10 +38,35 @@ export function buildDataSourceOptions(
     logger: new TypeOrmLogger(),
   };
   if (config.databaseUrl) {
-    return { ...common, url: config.databaseUrl, extra: { max: 10 } };
+    return { ...common, url: config.databaseUrl, extra: { max: 10, ...poolTimeouts(config) } };
   }
   const dataDir = config.dataDir === 'memory://' ? undefined : config.dataDir;
   // The driver object sets PGlite's options; the pool lends its one connection exclusively.
   new PGliteDriver({ dataDir });
   return { ...common, driver: { Pool: ExclusivePGlitePool } };
+}
+
+type PoolTimeoutSetting =
+  | 'databaseConnectTimeoutMs'
+  | 'databaseStatementTimeoutMs'
+  | 'databaseIdleInTransactionTimeoutMs'
+  | 'databaseKeepaliveMs';
+
+/**
+ * node-postgres pool options that bound every wait on Postgres (issue 10): a
+ * connection attempt (or the wait for a free one), a statement (server side,
+ * and client side a margin later, where the connection is destroyed), an
+ * idle transaction, and TCP keepalive for idle connections. Left out (as for
+ * migrations, whose statements may take long) when the config has none.
+ */
+function poolTimeouts(config: Partial<Pick<AppConfig, PoolTimeoutSetting>>) {
+  if (config.databaseStatementTimeoutMs === undefined) return {};
+  return {
+    connectionTimeoutMillis: config.databaseConnectTimeoutMs,
+    statement_timeout: config.databaseStatementTimeoutMs,
+    idle_in_transaction_session_timeout: config.databaseIdleInTransactionTimeoutMs,
+    keepAlive: (config.databaseKeepaliveMs ?? 0) > 0,
+    keepAliveInitialDelayMillis: config.databaseKeepaliveMs,
+    Client: boundedClientClass(config.databaseStatementTimeoutMs + QUERY_ANSWER_MARGIN_MS),
+  };
 }

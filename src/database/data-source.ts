@@ -16,4 +16,11 @@ if (isEmbedded(config) && config.dataDir !== 'memory://') {
   process.on('exit', () => lock.release());
 }
 
-export default new DataSource(buildDataSourceOptions({ ...config, runMigrations: false }));
+// Without the serving pool's timeouts: a migration may take long.
+export default new DataSource(
+  buildDataSourceOptions({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    runMigrations: false,
+  }),
+);

@@ -15,12 +15,30 @@ export async function openDataSource(
   runMigrations: boolean,
   embedded: boolean,
 ): Promise<DataSource> {
-  const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
-  if (!runMigrations) return dataSource;
   if (embedded) {
-    await dataSource.runMigrations({ transaction: 'all' });
+    const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
+    if (runMigrations) await dataSource.runMigrations({ transaction: 'all' });
     return dataSource;
   }
+  if (runMigrations) {
+    // On a pool of its own without the serving pool's timeouts (statement
+    // timeout, destroyed connections): a migration may take long (an index on
+    // a big table), and so may the wait for another node's migration.
+    const migrator = await new DataSource({
+      ...options,
+      migrationsRun: false,
+      extra: { max: 2 },
+    } as DataSourceOptions).initialize();
+    try {
+      await migrateUnderLock(migrator);
+    } finally {
+      await migrator.destroy();
+    }
+  }
+  return new DataSource({ ...options, migrationsRun: false }).initialize();
+}
+
+async function migrateUnderLock(dataSource: DataSource): Promise<void> {
   const lockHolder = dataSource.createQueryRunner();
   await lockHolder.connect();
   try {
@@ -32,5 +50,4 @@ export async function openDataSource(
       .catch(() => undefined);
     await lockHolder.release();
   }
-  return dataSource;
 }

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../config/app-config.js';
 import { redactQuery, redactUrl } from './redact-url.js';
 
-const QUIET_PATHS = new Set(['/health', '/metrics']);
+const QUIET_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
 /** pino-http's request record, with secret query parameters and Referer redacted (a copy: the record shares objects with the request). */
 function withoutSecretsInUrls(request: Record<string, any>): Record<string, any> {

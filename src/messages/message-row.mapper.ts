@@ -1,5 +1,5 @@
 import type { Profile } from '../users/users.service.js';
-import type { OutgoingMessage, StoredMessage } from './send-batcher.js';
+import type { MessageRecord } from './send-batcher.js';
 
 interface MessageFields {
   id: number;
@@ -21,6 +21,8 @@ export interface NewMessageRow extends MessageFields {
   senderImage: string;
   recieverImage: string; // sic: legacy spelling (contract, "Rows")
   recieverName: string;
+  /** Only when the sender gave one (idempotent send, issue 10): legacy rows are unchanged. */
+  clientMessageId?: string;
 }
 
 /**
@@ -32,30 +34,33 @@ export interface HistoryRow extends MessageFields {
   image: string;
   senderName: string;
   senderImage: string;
+  /** Only on rows stored with one (see NewMessageRow). */
+  clientMessageId?: string;
 }
 
-/** new_message for a message just stored: the columns it did not set are their defaults (0). */
+/** new_message: a stored message with its sender's and receiver's profiles. */
 export function toNewMessageRow(
-  stored: StoredMessage,
-  message: OutgoingMessage,
+  record: MessageRecord,
   sender: Profile,
   receiver: Profile,
 ): NewMessageRow {
-  return {
-    id: stored.id,
-    senderId: message.senderId,
-    receiverId: message.receiverId,
-    chatConstantId: stored.conversationId,
+  const row: NewMessageRow = {
+    id: record.id,
+    senderId: record.senderId,
+    receiverId: record.receiverId,
+    chatConstantId: record.conversationId,
     groupId: 0,
-    message: message.text,
-    readStatus: 0,
-    messageType: message.messageType,
-    deletedId: 0,
-    created: message.created,
-    updated: message.created,
+    message: record.text,
+    readStatus: record.readStatus,
+    messageType: record.messageType,
+    deletedId: record.deletedId,
+    created: record.created,
+    updated: record.updated,
     senderName: sender.name,
     senderImage: sender.image ?? '',
     recieverImage: receiver.image ?? '',
     recieverName: receiver.name,
   };
+  if (record.clientMessageId !== null) row.clientMessageId = record.clientMessageId;
+  return row;
 }

@@ -15,6 +15,13 @@ export enum MessageType {
 @Index('ix_messages_unread_by_receiver', ['receiverId', 'conversationId'], {
   where: 'read_status = 0',
 })
+// A send retried after an unknown outcome finds the row its first attempt stored.
+@Index('uq_messages_message_key', ['messageKey'], { unique: true })
+// Idempotent send: one row per sender and clientMessageId, across nodes.
+@Index('uq_messages_sender_client_message_id', ['senderId', 'clientMessageId'], {
+  unique: true,
+  where: 'client_message_id IS NOT NULL',
+})
 export class Message {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id: number;
@@ -55,4 +62,12 @@ export class Message {
 
   @Column({ type: 'bigint' })
   updated: string;
+
+  /** Drawn by the server when it accepts the message; NULL on rows stored before keys existed. */
+  @Column({ name: 'message_key', type: 'uuid', nullable: true })
+  messageKey: string | null;
+
+  /** The sender's optional key (send_message `clientMessageId`), 1 to 64 characters. */
+  @Column({ name: 'client_message_id', type: 'varchar', length: 64, nullable: true })
+  clientMessageId: string | null;
 }

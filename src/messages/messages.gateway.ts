@@ -32,9 +32,15 @@ export class MessagesGateway {
       dto.receiverId,
       dto.messageType,
       dto.message,
+      dto.clientMessageId ?? undefined,
     );
     if (!result.stored) {
       this.notifier.answer(client, ack, 'new_message', { success_message: result.refusal });
+      return;
+    }
+    if (result.repeat) {
+      // A resend of a stored message (same clientMessageId): everyone else has it already.
+      this.notifier.answer(client, ack, 'new_message', result.row);
       return;
     }
     this.metrics.messagesPersisted.inc();

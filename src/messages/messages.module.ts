@@ -8,6 +8,6 @@ import { SendBatcher } from './send-batcher.js';
 @Module({
   imports: [UsersModule, ModerationModule],
   providers: [MessagesGateway, MessagesService, SendBatcher],
-  exports: [MessagesService],
+  exports: [MessagesService, SendBatcher],
 })
 export class MessagesModule {}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { WsException } from '@nestjs/websockets';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { ModerationService } from '../moderation/moderation.service.js';
@@ -10,7 +11,12 @@ import { JsonText } from '../realtime/json-text.js';
 import { HistoryRow, NewMessageRow, toNewMessageRow } from './message-row.mapper.js';
 import { SendBatcher } from './send-batcher.js';
 
-export type SendResult = { stored: true; row: NewMessageRow } | { stored: false; refusal: string };
+/**
+ * A send's answer: the stored row (`repeat` when an earlier send with the same
+ * clientMessageId stored it: only the caller is answered), or a refusal.
+ */
+export type SendResult =
+  { stored: true; repeat: boolean; row: NewMessageRow } | { stored: false; refusal: string };
 
 export interface HistoryResult {
   /** get_data_message's rows, encoded. */
@@ -31,6 +37,8 @@ export function unixSeconds(): number {
  * Postgres writes the answer's JSON (get_data_message rows, contract "Rows",
  * in its field order): see JsonText for why. concat() builds each row in one
  * allocation (a chain of || copies the growing text at every step: 25% slower).
+ * A row stored with a clientMessageId ends with it; other rows are exactly
+ * the legacy ones.
  *
  * The conversation id and the page's oldest id are scalar subqueries, so
  * the planner sees `chat_constant_id = <one value>` and walks the
@@ -53,8 +61,7 @@ page_start AS (
 ),
 parties AS (
   SELECT concat(',"recieverName":', to_json($5::text), ',"image":', to_json(COALESCE($6::text, '')),
-                ',"senderName":', to_json($7::text), ',"senderImage":', to_json(COALESCE($8::text, '')),
-                '}') AS tail
+                ',"senderName":', to_json($7::text), ',"senderImage":', to_json(COALESCE($8::text, ''))) AS tail
 ),
 marked AS (
   UPDATE messages m SET read_status = 1
@@ -70,7 +77,9 @@ SELECT (SELECT count(*) FROM marked)::integer AS marked_read,
     ',"message":', to_json(m.message),
     ',"readStatus":', CASE WHEN m.id IN (SELECT id FROM marked) THEN 1 ELSE m.read_status END,
     ',"messageType":', m.message_type, ',"deletedId":', m.deleted_id,
-    ',"created":', m.created, ',"updated":', m.updated, (SELECT tail FROM parties)),
+    ',"created":', m.created, ',"updated":', m.updated, (SELECT tail FROM parties),
+    CASE WHEN m.client_message_id IS NOT NULL THEN concat(',"clientMessageId":', to_json(m.client_message_id)) END,
+    '}'),
     ',' ORDER BY m.id), '') || ']' AS rows_json
 FROM messages m
 WHERE m.chat_constant_id = (SELECT id FROM conversation)
@@ -97,15 +106,31 @@ export class MessagesService {
     receiverId: number,
     messageType: MessageType,
     text: string,
+    clientMessageId?: string,
   ): Promise<SendResult> {
     // A second attempt only when a block was lifted between the insert and the diagnosis.
     for (let attempt = 0; attempt < 2; attempt++) {
       const message = { senderId, receiverId, messageType, text, created: unixSeconds() };
-      const stored = await this.batcher.store(message);
-      if (stored) {
+      const outcome = await this.batcher.store(
+        clientMessageId === undefined ? message : { ...message, clientMessageId },
+      );
+      if (outcome.kind !== 'refused') {
+        const { record } = outcome;
         // Read after the commit, so a profile changed meanwhile shows in this answer.
-        const [sender, receiver] = await this.users.requireProfiles(senderId, receiverId);
-        return { stored: true, row: toNewMessageRow(stored, message, sender, receiver) };
+        const [sender, receiver] = await this.users
+          .requireProfiles(record.senderId, record.receiverId)
+          .catch((error: unknown) => {
+            // Stored: the generic "not carried out, please retry" would be a lie.
+            throw new WsException(
+              `the message was stored (id ${record.id}), but the server could not complete its answer ` +
+                `(${error instanceof Error ? error.message : String(error)}); get_message shows it`,
+            );
+          });
+        return {
+          stored: true,
+          repeat: outcome.kind === 'repeat',
+          row: toNewMessageRow(record, sender, receiver),
+        };
       }
       await this.users.requireStoredProfiles(senderId, receiverId);
       const refusal = await this.moderation.blockRefusal(senderId, receiverId);

@@ -4,7 +4,15 @@ import { BLOCKED_BY, ModerationService, YOU_BLOCKED } from '../moderation/modera
 import { UsersService } from '../users/users.service.js';
 import { MessageType } from './message.entity.js';
 import { MessagesService, SendResult } from './messages.service.js';
-import { MAX_BATCH_SIZE } from './send-batcher.js';
+import { AppConfig } from '../config/app-config.js';
+import { ChatMetrics } from '../metrics/chat-metrics.js';
+import {
+  MAX_BATCH_SIZE,
+  NotSentError,
+  SendBatcher,
+  SendNotStoredError,
+  SendOutcomeUnknownError,
+} from './send-batcher.js';
 
 /** Group commit: concurrent sends share one statement, with a lone send's rules per message. */
 describe('SendBatcher (through MessagesService.send)', () => {
@@ -181,5 +189,134 @@ describe('SendBatcher (through MessagesService.send)', () => {
     });
     expect(Number(record.created)).toBe(row.created);
     expect(Number(record.updated)).toBe(row.updated);
+  });
+});
+
+/** Faults and keys (issue 10): a batch runs again with the same keys; nothing is stored twice. */
+describe('SendBatcher faults and keys', () => {
+  let context: ServiceContext;
+  let messages: MessagesService;
+  let batcher: SendBatcher;
+  type Execute = (name: string, text: string, input: string) => Promise<unknown[]>;
+  let execute: Execute;
+
+  beforeAll(async () => {
+    context = await createServiceContext();
+    messages = context.get(MessagesService);
+    batcher = context.get(SendBatcher);
+    execute = batcher['execute'].bind(batcher) as Execute;
+  });
+  afterAll(() => context.close());
+  beforeEach(() => context.reset(1, 2, 3, 4, 5, 6));
+  afterEach(() => {
+    batcher['execute'] = execute as SendBatcher['execute'];
+    batcher['sendTimeoutMs'] = context.get(AppConfig).sendTimeoutMs;
+  });
+
+  /** Replaces the batcher's database call with `fake`, which may call the real one. */
+  function inject(fake: (call: number, ...args: Parameters<Execute>) => Promise<unknown[]>) {
+    let calls = 0;
+    batcher['execute'] = ((name: string, text: string, input: string) =>
+      fake(calls++, name, text, input)) as SendBatcher['execute'];
+  }
+
+  async function stored(): Promise<Array<{ id: number; message: string }>> {
+    return context.dataSource.query('SELECT id, message FROM messages ORDER BY id');
+  }
+
+  it('runs a batch whose answer was lost again: same rows, nothing stored twice, conversations on real rows', async () => {
+    inject(async (call, ...args) => {
+      const rows = await execute(...args);
+      if (call === 0) throw new Error('Connection terminated unexpectedly');
+      return rows;
+    });
+    const sends = [
+      messages.send(1, 2, MessageType.Text, 'a'),
+      messages.send(3, 4, MessageType.Text, 'b', 'key-b'),
+      messages.send(2, 1, MessageType.Text, 'c'),
+      messages.send(5, 6, MessageType.Text, 'd', 'key-d'),
+    ];
+    const results = await Promise.all(sends);
+    for (const result of results) expect(result).toMatchObject({ stored: true, repeat: false });
+    const rows = results.map((result) => (result.stored ? result.row : undefined)!);
+    expect(await stored()).toEqual(rows.map((row) => ({ id: row.id, message: row.message })));
+    const conversations: Array<{ last_message_id: number }> = await context.dataSource.query(
+      'SELECT last_message_id FROM chat_constants ORDER BY id',
+    );
+    const ids = new Set(rows.map((row) => row.id));
+    for (const { last_message_id } of conversations) expect(ids.has(last_message_id)).toBe(true);
+  });
+
+  it('refuses as not stored when no attempt reached the database', async () => {
+    batcher['sendTimeoutMs'] = 400;
+    inject(() => Promise.reject(new NotSentError(new Error('ECONNREFUSED'))));
+    await expect(messages.send(1, 2, MessageType.Text, 'never')).rejects.toBeInstanceOf(
+      SendNotStoredError,
+    );
+    expect(await stored()).toEqual([]);
+  });
+
+  it('says it could not confirm when an attempt may have stored it, and a repeat finds the row', async () => {
+    batcher['sendTimeoutMs'] = 400;
+    inject(async (call, ...args) => {
+      if (call === 0) await execute(...args); // committed, but the answer is lost
+      throw call === 0 ? new Error('Connection terminated unexpectedly') : new NotSentError('down');
+    });
+    await expect(messages.send(1, 2, MessageType.Text, 'maybe', 'k')).rejects.toBeInstanceOf(
+      SendOutcomeUnknownError,
+    );
+    batcher['execute'] = execute as SendBatcher['execute'];
+    const [row] = await stored();
+    expect(await messages.send(1, 2, MessageType.Text, 'maybe', 'k')).toMatchObject({
+      stored: true,
+      repeat: true,
+      row: { id: row.id, message: 'maybe', clientMessageId: 'k' },
+    });
+    expect(await stored()).toHaveLength(1);
+  });
+
+  it('answers repeats of a clientMessageId in one batch, in later batches and from another node with the first row', async () => {
+    const other = new SendBatcher(
+      context.dataSource,
+      context.get(AppConfig),
+      context.get(ChatMetrics),
+    );
+    const fromOtherNode = (text: string) =>
+      other.store({
+        senderId: 1,
+        receiverId: 2,
+        messageType: 0,
+        text,
+        created: 1,
+        clientMessageId: 'x',
+      });
+    const results = await Promise.all([
+      messages.send(1, 2, MessageType.Text, 'first', 'x'),
+      messages.send(1, 2, MessageType.Text, 'second', 'x'),
+      fromOtherNode('third'),
+    ]);
+    const later = await messages.send(1, 2, MessageType.Text, 'fourth', 'x');
+    const [row] = await stored();
+    expect(await stored()).toHaveLength(1);
+    const ids = [
+      results[0].stored && results[0].row.id,
+      results[1].stored && results[1].row.id,
+      results[2].kind !== 'refused' && results[2].record.id,
+      later.stored && later.row.id,
+    ];
+    expect(ids).toEqual([row.id, row.id, row.id, row.id]);
+    expect(later).toMatchObject({ repeat: true, row: { message: row.message } });
+  });
+
+  it('answers a repeat with the stored row even after a block (it was stored before)', async () => {
+    const first = await messages.send(1, 2, MessageType.Text, 'before the block', 'b');
+    await context.get(ModerationService).setBlock(2, 1, 1);
+    const again = await messages.send(1, 2, MessageType.Text, 'before the block', 'b');
+    expect(again).toMatchObject({ stored: true, repeat: true });
+    expect(again.stored && first.stored && again.row.id === first.row.id).toBe(true);
+    expect(await messages.send(1, 2, MessageType.Text, 'after', 'c')).toEqual({
+      stored: false,
+      refusal: BLOCKED_BY,
+    });
   });
 });

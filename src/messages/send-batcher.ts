@@ -1,9 +1,12 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
+import { WsException } from '@nestjs/websockets';
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { isEmbedded } from '../database/data-source-options.js';
+import { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { MessageType } from './message.entity.js';
 
 /** A message to store, as the sender sent it. */
@@ -14,12 +17,51 @@ export interface OutgoingMessage {
   text: string;
   /** Unix seconds: the message's `created` and `updated`. */
   created: number;
+  /** The sender's optional idempotency key (send_message `clientMessageId`). */
+  clientMessageId?: string;
 }
 
-/** Where a stored message went. */
-export interface StoredMessage {
+/** A stored message, as its row holds it now. */
+export interface MessageRecord {
   id: number;
   conversationId: number;
+  senderId: number;
+  receiverId: number;
+  text: string;
+  messageType: number;
+  readStatus: number;
+  deletedId: number;
+  created: number;
+  updated: number;
+  clientMessageId: string | null;
+}
+
+/**
+ * What became of a message: `stored` by this send (deliver it), a `repeat` of
+ * a message the sender stored earlier with the same clientMessageId (answer
+ * the caller only: everyone else had it), or `refused` (a user is missing or a
+ * block stands; the caller finds out which).
+ */
+export type StoreOutcome =
+  | { kind: 'stored'; record: MessageRecord }
+  | { kind: 'repeat'; record: MessageRecord }
+  | { kind: 'refused' };
+
+/** Known not stored: the database could not be reached in time. */
+export class SendNotStoredError extends WsException {
+  constructor() {
+    super('the message was not stored: the database did not answer in time; please send it again');
+  }
+}
+
+/** The database may or may not have stored it: a later attempt could not find out in time. */
+export class SendOutcomeUnknownError extends WsException {
+  constructor() {
+    super(
+      'the server could not confirm whether the message was stored (the database stopped answering); ' +
+        'send it again with the same clientMessageId, or check get_message first',
+    );
+  }
 }
 
 /** Most messages in one statement: bounds its parameter size and the time it holds row locks. */
@@ -36,24 +78,48 @@ export const MAX_BATCHES_IN_FLIGHT = 2;
  * normally takes a few milliseconds.
  */
 export const OVERLAP_AFTER_MS = 50;
+/** Waits between attempts at a batch whose statement failed: doubling from the first, up to the last. */
+const RETRY_BACKOFF_MS = [100, 200, 400, 800, 1000];
+/** On shutdown, pending retries give up after this share of SHUTDOWN_TIMEOUT_MS. */
+const SHUTDOWN_RETRY_SHARE = 0.4;
 
 /**
  * Stores a batch of messages in one statement (one round trip, one commit),
  * with the same rules per message as a lone send: a message is stored only if
  * both users exist and neither blocks the other; each stored message upserts
  * its pair's conversation (last message id, updated, visible again to a user
- * who cleared it). ON CONFLICT may touch a row once per statement, so the
- * conversations are upserted once per pair, from the pair's newest message, in
- * (low, high) order: one lock order for every batch.
+ * who cleared it).
+ *
+ * Every message carries a key drawn when it was accepted (`message_key`), and
+ * maybe the sender's `client_message_id`; both are unique, and the insert does
+ * nothing on a conflict. So the statement may run again after an unknown
+ * outcome (a lost answer, a timeout): a message an earlier run stored is not
+ * stored twice, and the final SELECT returns the row that holds it instead.
+ *
+ * The messages go in first and the conversations are upserted from the rows
+ * actually inserted, so a conflict never moves a conversation's last message
+ * id to a message that does not exist. A new pair's conversation id is drawn
+ * beforehand; if another statement creates that pair meanwhile, the messages'
+ * foreign key fails this statement and the retry finds the pair. ON CONFLICT
+ * may touch a row once per statement, so the conversations are upserted once
+ * per pair, from the pair's newest message, in (low, high) order: one lock
+ * order for every batch.
  *
  * Ids follow the batch order: the drawn ids are sorted and handed out by
- * position, whatever order nextval() ran in. The result has one row per
- * stored message; a message without one was refused.
+ * position, whatever order nextval() ran in (so a pair's first message is
+ * also its smallest id). The result has one row per message: `id` (and its
+ * key) when this statement stored it; else, by `ord`, `existing`, the row
+ * that holds its key, when one is visible; else `accepted` tells a refusal
+ * (false) from a conflict with a statement that committed after this one
+ * began. Stored rows are matched by key, not joined back to their input: a
+ * join of two CTEs is a nested loop (500 x 500 comparisons) for the planner,
+ * which cannot know their sizes.
  */
 const STORE_BATCH_SQL = `
 WITH input AS (
   SELECT * FROM json_to_recordset($1::json) AS t(
-    ord integer, sender_id integer, receiver_id integer, message text, message_type smallint, created bigint)
+    ord integer, message_key uuid, client_message_id text, sender_id integer, receiver_id integer,
+    message text, message_type smallint, created bigint)
 ),
 accepted AS MATERIALIZED (
   SELECT i.*, LEAST(i.sender_id, i.receiver_id) AS low_id, GREATEST(i.sender_id, i.receiver_id) AS high_id
@@ -65,50 +131,117 @@ accepted AS MATERIALIZED (
       WHERE (b.blocker_id = i.sender_id AND b.blocked_id = i.receiver_id)
          OR (b.blocker_id = i.receiver_id AND b.blocked_id = i.sender_id))
 ),
+pairs AS MATERIALIZED (
+  SELECT p.low_id, p.high_id, COALESCE(c.id, nextval('chat_constants_id_seq')::integer) AS conversation_id
+  FROM (SELECT DISTINCT low_id, high_id FROM accepted) p
+  LEFT JOIN chat_constants c ON c.user_low_id = p.low_id AND c.user_high_id = p.high_id
+),
 drawn AS MATERIALIZED (
   SELECT nextval('messages_id_seq')::integer AS id FROM accepted
 ),
 numbered AS MATERIALIZED (
-  SELECT a.*, d.id
+  SELECT a.*, d.id, p.conversation_id
   FROM (SELECT accepted.*, row_number() OVER (ORDER BY ord) AS position FROM accepted) a
   JOIN (SELECT id, row_number() OVER (ORDER BY id) AS position FROM drawn) d USING (position)
+  JOIN pairs p USING (low_id, high_id)
+),
+inserted AS (
+  INSERT INTO messages (id, chat_constant_id, sender_id, receiver_id, message, message_type, created, updated,
+    message_key, client_message_id)
+  SELECT id, conversation_id, sender_id, receiver_id, message, message_type, created, created,
+    message_key, client_message_id
+  FROM numbered
+  ORDER BY id
+  ON CONFLICT DO NOTHING
+  RETURNING id, chat_constant_id, sender_id, receiver_id, created, message_key
 ),
 conversation AS (
-  INSERT INTO chat_constants (sender_id, receiver_id, user_low_id, user_high_id, last_message_id, created, updated)
-  SELECT DISTINCT ON (low_id, high_id) sender_id, receiver_id, low_id, high_id,
+  INSERT INTO chat_constants (id, sender_id, receiver_id, user_low_id, user_high_id, last_message_id, created, updated)
+  SELECT DISTINCT ON (low_id, high_id) chat_constant_id, sender_id, receiver_id, low_id, high_id,
     max(id) OVER pair, created, max(created) OVER pair
-  FROM numbered
+  FROM (SELECT inserted.*, LEAST(sender_id, receiver_id) AS low_id, GREATEST(sender_id, receiver_id) AS high_id
+        FROM inserted) s
   WINDOW pair AS (PARTITION BY low_id, high_id)
-  ORDER BY low_id, high_id, ord
+  ORDER BY low_id, high_id, id
   ON CONFLICT (user_low_id, user_high_id) DO UPDATE SET
     last_message_id = GREATEST(chat_constants.last_message_id, EXCLUDED.last_message_id),
     updated = GREATEST(chat_constants.updated, EXCLUDED.updated),
     cleared_by_low = false,
     cleared_by_high = false
-  RETURNING id, user_low_id, user_high_id
-),
-inserted AS (
-  INSERT INTO messages (id, chat_constant_id, sender_id, receiver_id, message, message_type, created, updated)
-  SELECT n.id, c.id, n.sender_id, n.receiver_id, n.message, n.message_type, n.created, n.created
-  FROM numbered n
-  JOIN conversation c ON c.user_low_id = n.low_id AND c.user_high_id = n.high_id
-  ORDER BY n.id
-  RETURNING id, chat_constant_id
 )
-SELECT n.ord, i.id, i.chat_constant_id FROM inserted i JOIN numbered n ON n.id = i.id`;
+SELECT NULL::integer AS ord, message_key, id, chat_constant_id, NULL::boolean AS accepted, NULL::json AS existing
+FROM inserted
+UNION ALL
+SELECT i.ord, i.message_key, NULL, NULL, EXISTS (SELECT 1 FROM accepted a WHERE a.ord = i.ord),
+  (${existingRowSql('i')})
+FROM input i
+WHERE NOT EXISTS (SELECT 1 FROM inserted s WHERE s.message_key = i.message_key)`;
 
-interface StoredRow {
-  ord: number;
+/** The stored row (as JSON) holding the key of input row `alias`, or NULL. */
+function existingRowSql(alias: string): string {
+  return `SELECT json_build_object('id', m.id, 'chat_constant_id', m.chat_constant_id,
+      'sender_id', m.sender_id, 'receiver_id', m.receiver_id, 'message', m.message,
+      'message_type', m.message_type, 'read_status', m.read_status, 'deleted_id', m.deleted_id,
+      'created', m.created, 'updated', m.updated, 'message_key', m.message_key,
+      'client_message_id', m.client_message_id)
+    FROM messages m
+    WHERE m.message_key = ${alias}.message_key
+       OR (m.sender_id = ${alias}.sender_id AND m.client_message_id = ${alias}.client_message_id)
+    LIMIT 1`;
+}
+
+/**
+ * Finds the rows holding the keys of messages whose insert met a conflict
+ * with a statement that committed after the batch statement began (so that
+ * statement could not see the row): a new statement sees it.
+ */
+const FIND_STORED_SQL = `
+SELECT i.ord, (${existingRowSql('i')}) AS existing
+FROM json_to_recordset($1::json) AS i(ord integer, message_key uuid, client_message_id text, sender_id integer)`;
+
+interface ResultRow {
+  ord: number | null;
+  message_key: string;
+  id: number | null;
+  chat_constant_id: number | null;
+  accepted: boolean | null;
+  existing: ExistingRow | null;
+}
+
+interface ExistingRow {
   id: number;
   chat_constant_id: number;
+  sender_id: number;
+  receiver_id: number;
+  message: string;
+  message_type: number;
+  read_status: number;
+  deleted_id: number;
+  created: number | string;
+  updated: number | string;
+  message_key: string | null;
+  client_message_id: string | null;
 }
 
 interface PendingSend {
   message: OutgoingMessage;
+  /** Drawn when the message was accepted; the same in every attempt to store it. */
+  key: string;
+  /** performance.now() when it was accepted. */
+  acceptedAt: number;
   pair: string;
-  resolve(stored: StoredMessage | null): void;
+  resolve(outcome: StoreOutcome): void;
   reject(error: unknown): void;
 }
+
+/** How a failed attempt at a batch statement failed. */
+type Failure =
+  /** The statement never reached the database (no connection): nothing stored. */
+  | 'not-sent'
+  /** The database refused the statement for its content: nothing stored, and a retry fails the same way. */
+  | 'rejected'
+  /** Anything else (connection lost, timeout, shutdown, deadlock): it may have committed. */
+  | 'unknown';
 
 /**
  * Group commit for send_message: concurrent sends share one statement. The
@@ -120,46 +253,89 @@ interface PendingSend {
  * batch: a conversation's messages are then stored, numbered and answered in
  * the order they arrived even across batches, and concurrent batches never
  * wait for each other's row locks (nor deadlock on them).
+ *
+ * Faults (issue 10): a batch statement may be in flight SEND_BATCH_TIMEOUT_MS
+ * at most; then its connection is destroyed. A batch whose statement failed
+ * for any reason but its content runs again, with the same keys, until the
+ * database answers or SEND_TIMEOUT_MS has passed since its oldest message was
+ * accepted: each message is then answered with its row, or with a refusal
+ * that says what is known (not stored, or not known). A send still queued
+ * after SEND_TIMEOUT_MS never reached the database and is refused as not
+ * stored. A batch the database refuses for its content (it cannot store one
+ * of its messages) is split, and each message stored alone.
  */
 @Injectable()
-export class SendBatcher implements BeforeApplicationShutdown {
+export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(SendBatcher.name);
   private readonly embedded: boolean;
   private readonly maxInFlight: number;
+  private readonly batchTimeoutMs: number;
+  /** Not readonly: specs shorten it. */
+  private sendTimeoutMs: number;
   private queue: PendingSend[] = [];
-  private inFlight = 0;
+  /** Batches being stored, retried or split. */
+  private readonly running = new Set<PendingSend[]>();
   /** Conversations (see pairKey) with a message in a batch in flight. */
   private readonly busyPairs = new Set<string>();
   private flushScheduled = false;
   /** performance.now() when the newest batch in flight started. */
   private lastStart = 0;
   private overlapTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  /** Set on shutdown: retries stop by then (performance.now()). */
+  private retryUntil = Infinity;
   private idle: Array<() => void> = [];
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    config: AppConfig,
+    private readonly config: AppConfig,
+    private readonly metrics: ChatMetrics,
   ) {
     this.embedded = isEmbedded(config);
     this.maxInFlight = this.embedded ? 1 : MAX_BATCHES_IN_FLIGHT;
+    this.batchTimeoutMs = config.sendBatchTimeoutMs;
+    this.sendTimeoutMs = config.sendTimeoutMs;
   }
 
-  /** Stores the message with the next batch: where it went, or null when refused (user missing or blocked). */
-  store(message: OutgoingMessage): Promise<StoredMessage | null> {
+  /** Stores the message with the next batch (see StoreOutcome). */
+  store(message: OutgoingMessage): Promise<StoreOutcome> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ message, pair: pairKey(message), resolve, reject });
+      this.queue.push({
+        message,
+        key: messageKey(),
+        acceptedAt: performance.now(),
+        pair: pairKey(message),
+        resolve,
+        reject,
+      });
       this.schedule();
     });
   }
 
+  /** How long the oldest send not yet answered has waited, in ms (0 when none). */
+  oldestWaitingMs(): number {
+    let oldest = this.queue.length > 0 ? this.queue[0].acceptedAt : Infinity;
+    for (const batch of this.running) oldest = Math.min(oldest, batch[0].acceptedAt);
+    return oldest === Infinity ? 0 : performance.now() - oldest;
+  }
+
+  /** Shutdown: retries after a fault stop soon, so that draining ends in time. */
+  onModuleDestroy(): void {
+    this.retryUntil = performance.now() + this.config.shutdownTimeoutMs * SHUTDOWN_RETRY_SHARE;
+  }
+
   /** Lets queued and in-flight sends finish before the database closes. */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.inFlight === 0 && this.queue.length === 0) return;
+    if (this.running.size === 0 && this.queue.length === 0) return;
     await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
   private schedule(): void {
-    if (this.flushScheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) {
+    if (this.queue.length > 0 && !this.sweepTimer) {
+      this.sweepTimer = setInterval(() => this.sweep(), 1000);
+      this.sweepTimer.unref();
+    }
+    if (this.flushScheduled || this.running.size >= this.maxInFlight || this.queue.length === 0) {
       return;
     }
     this.flushScheduled = true;
@@ -171,8 +347,8 @@ export class SendBatcher implements BeforeApplicationShutdown {
   }
 
   private flush(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      if (this.inFlight > 0) {
+    while (this.running.size < this.maxInFlight && this.queue.length > 0) {
+      if (this.running.size > 0) {
         const wait = this.lastStart + OVERLAP_AFTER_MS - performance.now();
         if (wait > 0) return this.flushAfter(wait);
       }
@@ -180,16 +356,20 @@ export class SendBatcher implements BeforeApplicationShutdown {
       if (batch.length === 0) return; // every queued conversation is in flight: next time
       const pairs = new Set(batch.map((pending) => pending.pair));
       for (const pair of pairs) this.busyPairs.add(pair);
-      this.inFlight++;
+      this.running.add(batch);
       this.lastStart = performance.now();
-      void this.run(batch).finally(() => {
-        for (const pair of pairs) this.busyPairs.delete(pair);
-        this.inFlight--;
-        if (this.inFlight === 0 && this.queue.length === 0) {
-          for (const resolve of this.idle.splice(0)) resolve();
-        }
-        this.schedule();
-      });
+      void this.run(batch)
+        .catch((error: unknown) => {
+          // run() settles every send itself; this is a last resort against a bug.
+          this.logger.error(`a batch failed unexpectedly: ${String(error)}`);
+          for (const pending of batch) pending.reject(error);
+        })
+        .finally(() => {
+          for (const pair of pairs) this.busyPairs.delete(pair);
+          this.running.delete(batch);
+          this.settleIdle();
+          this.schedule();
+        });
     }
   }
 
@@ -200,6 +380,28 @@ export class SendBatcher implements BeforeApplicationShutdown {
       this.flush();
     }, ms);
     this.overlapTimer.unref();
+  }
+
+  /** Refuses queued sends that never reached the database within SEND_TIMEOUT_MS. */
+  private sweep(): void {
+    const deadline = performance.now() - this.sendTimeoutMs;
+    if (this.queue.length > 0 && this.queue[0].acceptedAt <= deadline) {
+      const expired = this.queue.filter((pending) => pending.acceptedAt <= deadline);
+      this.queue = this.queue.filter((pending) => pending.acceptedAt > deadline);
+      this.logger.warn(`${expired.length} queued sends waited ${this.sendTimeoutMs} ms: refused`);
+      for (const pending of expired) pending.reject(new SendNotStoredError());
+    }
+    if (this.queue.length === 0) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
+      this.settleIdle();
+    }
+  }
+
+  private settleIdle(): void {
+    if (this.running.size === 0 && this.queue.length === 0) {
+      for (const resolve of this.idle.splice(0)) resolve();
+    }
   }
 
   /** The oldest queued sends whose conversations are not in flight, up to MAX_BATCH_SIZE. */
@@ -219,66 +421,270 @@ export class SendBatcher implements BeforeApplicationShutdown {
     return batch;
   }
 
+  /**
+   * Stores the batch, running its statement again after a failure that may be
+   * transient, and settles every send of it.
+   */
   private async run(batch: PendingSend[]): Promise<void> {
-    let results: Array<StoredMessage | null>;
-    try {
-      results = await this.storeBatch(batch.map((pending) => pending.message));
-    } catch (error) {
-      if (batch.length === 1) {
-        batch[0].reject(error);
+    const deadline = Math.min(batch[0].acceptedAt + this.sendTimeoutMs, this.retryUntil);
+    let pending = batch;
+    let mayHaveRun = false;
+    for (let attempt = 0; ; attempt++) {
+      let failure: Failure;
+      let error: unknown;
+      try {
+        pending = await this.attempt(pending);
+        if (pending.length === 0) return;
+        // A conflict whose row a second look did not find either (it was deleted meanwhile?): again, later.
+        error = new Error(`${pending.length} messages were neither stored nor found`);
+        failure = 'unknown';
+      } catch (caught) {
+        error = caught;
+        failure = classify(caught);
+      }
+      if (failure === 'rejected') {
+        if (pending.length === 1) {
+          pending[0].reject(error);
+          return;
+        }
+        // Do not fail innocent messages with a bad one: store them one by one.
+        this.logger.warn(
+          `a batch of ${pending.length} messages failed (${String(error)}); storing them one by one`,
+        );
+        for (const single of pending) await this.run([single]);
         return;
       }
-      // Do not fail innocent messages with a bad one: store them one by one.
-      this.logger.warn(
-        `a batch of ${batch.length} messages failed (${String(error)}); storing them one by one`,
-      );
-      for (const pending of batch) {
-        try {
-          pending.resolve((await this.storeBatch([pending.message]))[0]);
-        } catch (single) {
-          pending.reject(single);
+      this.metrics.errors.inc({ source: 'database' });
+      mayHaveRun ||= failure === 'unknown';
+      const wait = RETRY_BACKOFF_MS[Math.min(attempt, RETRY_BACKOFF_MS.length - 1)];
+      if (performance.now() + wait >= Math.min(deadline, this.retryUntil)) {
+        this.logger.warn(
+          `a batch of ${pending.length} messages failed (${String(error)}) until its deadline: ` +
+            (mayHaveRun ? 'outcome unknown' : 'not stored'),
+        );
+        for (const unsettled of pending) {
+          unsettled.reject(mayHaveRun ? new SendOutcomeUnknownError() : new SendNotStoredError());
         }
+        return;
       }
-      return;
+      if (attempt === 0) {
+        this.logger.warn(
+          `a batch of ${pending.length} messages failed (${String(error)}); retrying until it is answered`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
-    for (let i = 0; i < batch.length; i++) batch[i].resolve(results[i]);
-  }
-
-  /** Stores the messages in one statement: for each, where it went or null when refused. */
-  private async storeBatch(messages: OutgoingMessage[]): Promise<Array<StoredMessage | null>> {
-    const input = JSON.stringify(
-      messages.map((m, ord) => ({
-        ord,
-        sender_id: m.senderId,
-        receiver_id: m.receiverId,
-        message: m.text,
-        message_type: m.messageType,
-        created: m.created,
-      })),
-    );
-    const rows = await this.execute(input);
-    const results = new Array<StoredMessage | null>(messages.length).fill(null);
-    for (const row of rows) {
-      results[row.ord] = { id: Number(row.id), conversationId: Number(row.chat_constant_id) };
-    }
-    return results;
   }
 
   /**
-   * On Postgres a named statement, straight on TypeORM's pool: each connection
-   * parses and plans it once, which halves the database's CPU per batch. PGlite
-   * has no named statements.
+   * One run of the batch statement: settles the sends it decided and returns
+   * those it could not (a conflict with a statement that committed meanwhile,
+   * whose row a second look finds).
    */
-  private async execute(input: string): Promise<StoredRow[]> {
-    if (this.embedded) return this.dataSource.query(STORE_BATCH_SQL, [input]);
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    const result = await pool.query<StoredRow>({
-      name: 'store_message_batch',
-      text: STORE_BATCH_SQL,
-      values: [input],
-    });
-    return result.rows;
+  private async attempt(batch: PendingSend[]): Promise<PendingSend[]> {
+    // Two sends of one clientMessageId in one batch: the first goes to the database, the second repeats it.
+    const repeats = new Map<PendingSend, PendingSend>();
+    const firsts = new Map<string, PendingSend>();
+    const sent: PendingSend[] = [];
+    for (const pending of batch) {
+      const id = pending.message.clientMessageId;
+      const first = id === undefined ? undefined : firsts.get(`${pending.message.senderId}:${id}`);
+      if (first) repeats.set(pending, first);
+      else {
+        if (id !== undefined) firsts.set(`${pending.message.senderId}:${id}`, pending);
+        sent.push(pending);
+      }
+    }
+    const input = JSON.stringify(
+      sent.map((pending, ord) => {
+        const m = pending.message;
+        return {
+          ord,
+          message_key: pending.key,
+          client_message_id: m.clientMessageId ?? null,
+          sender_id: m.senderId,
+          receiver_id: m.receiverId,
+          message: m.text,
+          message_type: m.messageType,
+          created: m.created,
+        };
+      }),
+    );
+    const rows = await this.execute<ResultRow>('store_message_batch', STORE_BATCH_SQL, input);
+    const outcomes = new Map<PendingSend, StoreOutcome>();
+    const unresolved: Array<{ ord: number; pending: PendingSend }> = [];
+    const byKey = new Map(sent.map((pending) => [pending.key, pending]));
+    for (const row of rows) {
+      if (row.id !== null) {
+        const pending = byKey.get(row.message_key)!;
+        outcomes.set(pending, { kind: 'stored', record: freshRecord(pending.message, row) });
+        continue;
+      }
+      const pending = sent[row.ord!];
+      if (row.existing) {
+        outcomes.set(pending, existingOutcome(pending, row.existing));
+      } else if (row.accepted) {
+        unresolved.push({ ord: row.ord!, pending });
+      } else {
+        outcomes.set(pending, { kind: 'refused' });
+      }
+    }
+    if (unresolved.length > 0) {
+      const found = await this.execute<{ ord: number; existing: ExistingRow | null }>(
+        'find_stored_messages',
+        FIND_STORED_SQL,
+        JSON.stringify(
+          unresolved.map(({ ord, pending }) => ({
+            ord,
+            message_key: pending.key,
+            client_message_id: pending.message.clientMessageId ?? null,
+            sender_id: pending.message.senderId,
+          })),
+        ),
+      );
+      for (const row of found) {
+        if (row.existing) outcomes.set(sent[row.ord], existingOutcome(sent[row.ord], row.existing));
+      }
+    }
+    const retry: PendingSend[] = [];
+    for (const pending of batch) {
+      const first = repeats.get(pending);
+      const outcome = outcomes.get(first ?? pending);
+      if (!outcome) {
+        retry.push(pending);
+      } else if (first && outcome.kind !== 'refused') {
+        pending.resolve({ kind: 'repeat', record: outcome.record });
+      } else {
+        pending.resolve(outcome);
+      }
+    }
+    // A repeat whose first is retried is retried with it (and found as its repeat then).
+    return retry;
   }
+
+  /**
+   * On Postgres a named statement on a connection of TypeORM's pool, checked
+   * out here so that a statement still unanswered after SEND_BATCH_TIMEOUT_MS
+   * can have its connection destroyed. Each connection parses and plans the
+   * statement once, which halves the database's CPU per batch. PGlite has no
+   * named statements and no network.
+   */
+  private async execute<T>(name: string, text: string, input: string): Promise<T[]> {
+    if (this.embedded) return this.dataSource.query(text, [input]);
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw new NotSentError(error);
+    }
+    // A connection that fails while checked out emits 'error'; the query's rejection reports it.
+    const onError = () => undefined;
+    client.on('error', onError);
+    let timer: NodeJS.Timeout | undefined;
+    const query = client.query<T & object>({ name, text, values: [input] });
+    try {
+      const result = await Promise.race([
+        query,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(new Error(`no answer within SEND_BATCH_TIMEOUT_MS=${this.batchTimeoutMs}`)),
+            this.batchTimeoutMs,
+          );
+        }),
+      ]);
+      client.removeListener('error', onError);
+      client.release();
+      return result.rows;
+    } catch (error) {
+      query.catch(() => undefined);
+      client.removeListener('error', onError);
+      // Not reused: after a timeout or a lost connection its state is unknown (pg-pool ends it).
+      client.release(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** A failure to get a connection: the statement was not sent. */
+export class NotSentError extends Error {
+  constructor(readonly cause: unknown) {
+    super(`could not get a database connection: ${String(cause)}`);
+  }
+}
+
+/**
+ * SQLSTATE classes that refuse a statement for what it holds: data (22),
+ * integrity (23), syntax or access (42), program limits (54). A foreign-key
+ * failure (23503) is also how a batch meets another statement creating the
+ * same conversation: split, each message alone then finds the conversation.
+ */
+const REJECTING_CLASSES = new Set(['22', '23', '42', '54']);
+
+function classify(error: unknown): Failure {
+  if (error instanceof NotSentError) return 'not-sent';
+  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
+  // A Postgres error (node-postgres and PGlite give it a severity); Node's own errors have codes like ECONNRESET.
+  if (typeof severity === 'string' && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+    if (REJECTING_CLASSES.has(code.slice(0, 2))) return 'rejected';
+  }
+  // TypeORM wraps PGlite's errors.
+  const driverError = (error as { driverError?: unknown } | null)?.driverError;
+  if (driverError && driverError !== error) {
+    const inner = classify(driverError);
+    if (inner === 'rejected') return inner;
+  }
+  return 'unknown';
+}
+
+function freshRecord(message: OutgoingMessage, row: ResultRow): MessageRecord {
+  return {
+    id: Number(row.id),
+    conversationId: Number(row.chat_constant_id),
+    senderId: message.senderId,
+    receiverId: message.receiverId,
+    text: message.text,
+    messageType: message.messageType,
+    readStatus: 0,
+    deletedId: 0,
+    created: message.created,
+    updated: message.created,
+    clientMessageId: message.clientMessageId ?? null,
+  };
+}
+
+/** A row found by key: this send's own (an earlier run stored it), or a repeat of the sender's. */
+function existingOutcome(pending: PendingSend, row: ExistingRow): StoreOutcome {
+  const record: MessageRecord = {
+    id: Number(row.id),
+    conversationId: Number(row.chat_constant_id),
+    senderId: Number(row.sender_id),
+    receiverId: Number(row.receiver_id),
+    text: row.message,
+    messageType: Number(row.message_type),
+    readStatus: Number(row.read_status),
+    deletedId: Number(row.deleted_id),
+    created: Number(row.created),
+    updated: Number(row.updated),
+    clientMessageId: row.client_message_id,
+  };
+  return { kind: row.message_key === pending.key ? 'stored' : 'repeat', record };
+}
+
+/**
+ * A message's key: a UUID of version 7 (RFC 9562: the first 48 bits are the
+ * unix time in ms), so keys drawn together sit together in the unique index
+ * instead of touching a random page of it per insert as random UUIDs do.
+ * Built on crypto.randomUUID (its random bits, variant and layout): three
+ * times faster than the uuid package's v7.
+ */
+export function messageKey(): string {
+  const uuid = randomUUID();
+  const time = Date.now().toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${uuid.slice(15)}`;
 }
 
 /** The conversation of a message: its unordered pair of users. */

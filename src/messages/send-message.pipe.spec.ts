@@ -60,6 +60,15 @@ const PAYLOADS: Array<[string, unknown]> = [
     'too many fields',
     { ...valid, ...Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`f${i}`, i])) },
   ],
+  ['a clientMessageId', { ...valid, clientMessageId: 'c-1' }],
+  ['a clientMessageId of 64 characters', { ...valid, clientMessageId: 'k'.repeat(64) }],
+  ['a clientMessageId of 64 emoji', { ...valid, clientMessageId: '😀'.repeat(64) }],
+  ['a clientMessageId of 65 characters', { ...valid, clientMessageId: 'k'.repeat(65) }],
+  ['an empty clientMessageId', { ...valid, clientMessageId: '' }],
+  ['a clientMessageId that is a number', { ...valid, clientMessageId: 5 }],
+  ['a clientMessageId with NUL', { ...valid, clientMessageId: 'a\u0000' }],
+  ['a clientMessageId with an unpaired surrogate', { ...valid, clientMessageId: '\uDC00' }],
+  ['a null clientMessageId', { ...valid, clientMessageId: null }],
   [
     'a few more fields than the fast path takes',
     { ...valid, ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}`, i])) },
@@ -87,5 +96,15 @@ describe('SendMessagePipe', () => {
         message: 'hello',
       }),
     );
+  });
+
+  it('takes a valid clientMessageId on the fast path, and legacy payloads still without one', () => {
+    const pipe = new SendMessagePipe();
+    const keyed = pipe.transform({ ...valid, clientMessageId: 'abc' }, metadata);
+    expect(keyed).toBeInstanceOf(SendMessageDto);
+    expect(keyed).toMatchObject({ clientMessageId: 'abc' });
+    const legacy = pipe.transform(valid, metadata) as SendMessageDto;
+    expect(legacy).toBeInstanceOf(SendMessageDto);
+    expect(legacy.clientMessageId).toBeUndefined();
   });
 });

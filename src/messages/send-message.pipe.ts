@@ -2,7 +2,11 @@ import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { parseLegacyFlag, parseLegacyId } from '../common/legacy-id.js';
 import { LegacyPayloadPipe } from '../common/legacy-payload.pipe.js';
 import { legacyValidationPipe } from '../common/legacy-validation.pipe.js';
-import { messageLimits, SendMessageDto } from './dto/send-message.dto.js';
+import {
+  CLIENT_MESSAGE_ID_MAX_LENGTH,
+  messageLimits,
+  SendMessageDto,
+} from './dto/send-message.dto.js';
 import { MessageType } from './message.entity.js';
 
 const MESSAGE_TYPES = [MessageType.Text, MessageType.Image, MessageType.Video];
@@ -52,6 +56,18 @@ function plainlyValid(value: unknown): SendMessageDto | undefined {
   const receiverId = parseLegacyId(payload.receiverId);
   const messageType = parseLegacyFlag(payload.messageType, MESSAGE_TYPES);
   const message = payload.message;
+  const clientMessageId = payload.clientMessageId;
+  if (
+    clientMessageId !== undefined &&
+    !(
+      typeof clientMessageId === 'string' &&
+      clientMessageId.length > 0 &&
+      clientMessageId.length <= CLIENT_MESSAGE_ID_MAX_LENGTH &&
+      !NUL_OR_SURROGATE.test(clientMessageId)
+    )
+  ) {
+    return undefined;
+  }
   if (
     senderId === undefined ||
     receiverId === undefined ||
@@ -70,5 +86,7 @@ function plainlyValid(value: unknown): SendMessageDto | undefined {
   dto.receiverId = receiverId;
   dto.messageType = messageType;
   dto.message = message;
+  // Absent stays absent: legacy payloads make the same DTO as before.
+  if (clientMessageId !== undefined) dto.clientMessageId = clientMessageId;
   return dto;
 }
