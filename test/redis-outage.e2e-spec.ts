@@ -91,6 +91,13 @@ describeWithServices('Redis outages', () => {
       crossPair.receiverId,
       crossPair.senderId,
     );
+    // Degraded, not unready: a Redis outage must not take every node out of the balancer.
+    const readyDuringOutage = await Promise.all(
+      nodes.map(async (node) => {
+        const response = await fetch(`${node.url}/health/ready`);
+        return { status: response.status, body: (await response.json()) as unknown };
+      }),
+    );
     await redis.start();
     const outageEnd = Date.now();
 
@@ -145,6 +152,9 @@ describeWithServices('Redis outages', () => {
     expect(localDuringOutage.length).toBeGreaterThan(100);
     expect(localDeliveredDuringOutage).toBe(localDuringOutage.length);
     expect(listingDuringOutage).toBe(0);
+    for (const ready of readyDuringOutage) {
+      expect(ready).toMatchObject({ status: 200, body: { degraded: true } });
+    }
     expect(crossAfter.length).toBeGreaterThan(50);
     expect(crossAfterMissed).toBe(0);
     expect(presenceBackAfterMs).toBeDefined();
@@ -158,6 +168,9 @@ describeWithServices('Redis outages', () => {
     const health = await fetch(`${nodeA.url}/health`);
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ redis: 'configured', redisUp: false });
+    const ready = await fetch(`${nodeA.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ degraded: true });
     for (const id of [1, 2, 3]) await nodeA.createUser(id);
     const alice = await connectAs(nodeA.url, 1);
     const bob = await connectAs(nodeA.url, 2);
