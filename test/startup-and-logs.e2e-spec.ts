@@ -226,7 +226,10 @@ describeWithServices('every output line is one JSON object (Postgres, Redis)', (
         return entry;
       };
       find((e) => e.context === 'Database' && /pool raised an error/.test(e.msg), 'the pool error');
-      find((e) => e.context === 'Redis' && /Redis connection error/.test(e.msg), 'the Redis error');
+      find(
+        (e) => e.context === 'Redis' && /Redis is unreachable|Redis error/.test(e.msg),
+        'the Redis outage',
+      );
       find(
         (e) => e.context === 'Process' && e.level === 40 && /something is deprecated/.test(e.msg),
         'the warning',
