@@ -4,6 +4,9 @@ import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DeliveryModule } from './delivery/delivery.module.js';
+import { EventsModule } from './events/events.module.js';
+import { FeedModule } from './feed/feed.module.js';
 import { FloodControlModule } from './flood-control/flood-control.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
@@ -28,6 +31,7 @@ export class AppModule {
         RedisModule,
         MetricsModule,
         RealtimeModule,
+        EventsModule,
         LifecycleModule,
         FloodControlModule,
         UsersModule,
@@ -36,6 +40,8 @@ export class AppModule {
         MessagesModule,
         ConversationsModule,
         ModerationModule,
+        FeedModule,
+        DeliveryModule,
         HealthModule,
       ],
     };

@@ -44,6 +44,10 @@ export class AppConfig {
   /** Longest a send waits for its answer (queued, in flight, resolving) before it is refused. */
   sendTimeoutMs: number;
   // --- end of issue 10's Postgres settings
+  /** How long a user's feed keeps its events (sync with an older position answers reset). */
+  feedRetentionDays: number;
+  /** How often each node deletes feed events older than the retention. */
+  feedPruneIntervalMs: number;
   /** Redis for multi-node delivery and shared presence; unset means one node, no Redis. */
   redisUrl?: string;
   /** Prefix of every Redis key and channel, so deployments (or tests) can share one Redis. */
@@ -267,6 +271,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
   // --- end of issue 10's Postgres settings
+  config.feedRetentionDays = readInt(env, 'FEED_RETENTION_DAYS', 30, 1, 36_500);
+  config.feedPruneIntervalMs = readInt(env, 'FEED_PRUNE_INTERVAL_MS', 600_000, 1_000, 86_400_000);
   config.redisUrl = readUrl(
     env,
     'REDIS_URL',

@@ -32,9 +32,16 @@ export class ConversationsGateway {
     @Ack() ack: AckFn,
   ): Promise<void> {
     assertActingUser(client, dto.senderId, 'senderId');
-    await this.conversations.clear(dto.senderId, dto.receiverId);
-    this.notifier.answer(client, ack, 'cleared_chat', {
-      success_message: 'chat cleared successfully',
-    });
+    const pos = await this.conversations.clear(dto.senderId, dto.receiverId);
+    const cleared = { success_message: 'chat cleared successfully' };
+    // Only a socket that opted in to the feed learns which conversation (and the pos).
+    this.notifier.answer(
+      client,
+      ack,
+      'cleared_chat',
+      client.data.feed
+        ? { ...cleared, senderId: dto.senderId, receiverId: dto.receiverId, pos }
+        : cleared,
+    );
   }
 }

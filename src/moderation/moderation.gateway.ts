@@ -22,11 +22,10 @@ export class ModerationGateway {
     @Ack() ack: AckFn,
   ): Promise<void> {
     assertActingUser(client, dto.userId, 'userId');
-    await this.moderation.setBlock(dto.userId, dto.user2Id, dto.status);
-    // Status and userId go out as strings, as the legacy server sent them.
+    const feed = await this.moderation.setBlock(dto.userId, dto.user2Id, dto.status);
+    // block_data reached every socket of both users (SocketDelivery); the ack repeats it.
     const payload = { block_data: String(dto.status), userId: String(dto.userId) };
-    this.notifier.toUsers([dto.userId, dto.user2Id], 'block_data', payload);
-    this.notifier.acknowledge(ack, payload);
+    this.notifier.acknowledge(ack, this.notifier.forSocket(client, payload, feed.get(dto.userId)));
   }
 
   @SubscribeMessage('report_user')

@@ -47,5 +47,6 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
       success_message: 'connected successfully',
       userId: dto.userId,
     });
+    this.notifier.announceBound(client);
   }
 }

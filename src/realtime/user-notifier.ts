@@ -9,6 +9,17 @@ export function userRoom(userId: number): string {
   return `user:${userId}`;
 }
 
+/** The user's sockets that opted in to the feed also join this room: they get feed events with `pos`. */
+export function feedRoom(userId: number): string {
+  return `feed:${userId}`;
+}
+
+/** One addressee of a feed event: the user, and where the event is in their feed (null: not in it). */
+export interface FeedTarget {
+  userId: number;
+  pos: number | null | undefined;
+}
+
 /**
  * The one way to reach clients: services and gateways say what to send to
  * whom; only this class touches socket.io's emit.
@@ -18,6 +29,7 @@ export class UserNotifier {
   private readonly logger = new Logger('Nodes');
   private server?: ChatServer;
   private readonly nodeListeners: Array<[string, (payload: unknown) => void]> = [];
+  private readonly boundListeners: Array<(client: ChatSocket) => void> = [];
 
   constructor(
     private readonly metrics: ChatMetrics,
@@ -90,6 +102,58 @@ export class UserNotifier {
     const rooms = [...new Set(userIds)].map(userRoom);
     (this.server.to(rooms).emit as (e: string, p: unknown) => boolean)(event, payload);
     this.metrics.deliveries.inc({ event }, rooms.length);
+  }
+
+  /**
+   * Sends a feed event to every socket of each target: legacy sockets get the
+   * payload exactly as the legacy server sent it (one emit for all), sockets
+   * that opted in get it with their user's position (one emit per user).
+   */
+  toFeeds<E extends ServerEventName>(
+    targets: FeedTarget[],
+    event: E,
+    payload: ServerEventPayload<E>,
+  ): void {
+    // No socket server (a service used on its own, in a spec or a job): no socket to reach.
+    if (!this.server) return;
+    const rooms = [...new Set(targets.map((t) => t.userId))].map(userRoom);
+    const positioned = targets.filter((t) => typeof t.pos === 'number');
+    const legacy = this.server.to(rooms);
+    (
+      legacy.except(positioned.map((t) => feedRoom(t.userId))).emit as (
+        e: string,
+        p: unknown,
+      ) => boolean
+    )(event, payload);
+    for (const target of positioned) {
+      (this.server.to(feedRoom(target.userId)).emit as (e: string, p: unknown) => boolean)(event, {
+        ...(payload as object),
+        pos: target.pos,
+      });
+    }
+    this.metrics.deliveries.inc({ event }, rooms.length);
+  }
+
+  /** The payload as `client` sees it: with the position when it opted in to the feed. */
+  forSocket<T extends object>(client: ChatSocket, payload: T, pos: number | null | undefined): T {
+    return client.data.feed && typeof pos === 'number' ? { ...payload, pos } : payload;
+  }
+
+  /** Opts the socket in to the feed: from now on its feed events carry `pos`. */
+  joinFeed(client: ChatSocket): void {
+    if (client.data.feed || client.data.userId === undefined) return;
+    client.data.feed = true;
+    void client.join(feedRoom(client.data.userId));
+  }
+
+  /** Runs `listener` each time a socket's connect_user has been answered. */
+  onBound(listener: (client: ChatSocket) => void): void {
+    this.boundListeners.push(listener);
+  }
+
+  /** Called by connect_user once connect_listener went out. */
+  announceBound(client: ChatSocket): void {
+    for (const listener of this.boundListeners) listener(client);
   }
 
   /** Sends to one socket only. */
