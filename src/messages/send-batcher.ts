@@ -4,8 +4,7 @@ import { WsException } from '@nestjs/websockets';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config.js';
-import { isEmbedded } from '../database/data-source-options.js';
+import { AppConfig, isEmbedded } from '../config/app-config.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { MessageType } from './message.entity.js';
 
