@@ -71,6 +71,11 @@ export class AppConfig {
   limits: LimitsConfig;
 }
 
+/** No DATABASE_URL: the embedded PGlite database (a config question, so features need not import database/). */
+export function isEmbedded(config: Pick<AppConfig, 'databaseUrl'>): boolean {
+  return !config.databaseUrl;
+}
+
 /** Flood control and backpressure (README "Security" > "Limits"); see src/flood-control. */
 export interface LimitsConfig {
   /** RATE_LIMITS: the per-user and per-socket rate limits (never the queue or node bounds). */

@@ -19,10 +19,6 @@ export const ENTITIES = [User, Conversation, Message, Block, Report, FeedHead, F
 // Listed by class, not by glob: globs and ES modules do not mix well in TypeORM.
 export const MIGRATIONS = [InitialSchema1764000000000, MessageKeys1765000000000, Feed1766000000000];
 
-export function isEmbedded(config: Pick<AppConfig, 'databaseUrl'>): boolean {
-  return !config.databaseUrl;
-}
-
 /**
  * One code path for both databases: a real Postgres through node-postgres when
  * DATABASE_URL is set, otherwise PGlite (Postgres compiled to WASM) in-process.

@@ -2,7 +2,7 @@ import { Ack, ConnectedSocket, OnGatewayConnection, SubscribeMessage } from '@ne
 import { assertActingUser } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
-import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
+import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { parsePosition, SYNC_PAGE_DEFAULT, SyncDto } from './dto/sync.dto.js';
 import { FeedService } from './feed.service.js';

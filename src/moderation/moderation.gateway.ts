@@ -2,7 +2,7 @@ import { Ack, ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
 import { assertActingUser } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
-import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
+import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { BlockUserDto } from './dto/block-user.dto.js';
 import { ReportUserDto } from './dto/report-user.dto.js';

@@ -3,7 +3,6 @@ import { AppConfig } from '../config/app-config.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { UsersModule } from '../users/users.module.js';
-import { PresenceGateway } from './presence.gateway.js';
 import { PresenceService } from './presence.service.js';
 import { LocalPresenceStore } from './local-presence.store.js';
 import { PresenceStore } from './presence-store.js';
@@ -12,7 +11,6 @@ import { RedisPresenceStore } from './redis-presence.store.js';
 @Module({
   imports: [UsersModule],
   providers: [
-    PresenceGateway,
     PresenceService,
     {
       provide: PresenceStore,

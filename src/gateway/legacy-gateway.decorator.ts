@@ -1,6 +1,6 @@
 import { applyDecorators, UseFilters, UseInterceptors } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
-import { LegacyExceptionFilter } from './legacy-exception.filter.js';
+import { LegacyExceptionFilter } from '../common/legacy-exception.filter.js';
 import { SocketEventInterceptor } from './socket-event.interceptor.js';
 
 /**

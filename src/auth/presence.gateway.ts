@@ -8,12 +8,12 @@ import {
 } from '@nestjs/websockets';
 import type { Ack as AckFn, ChatServer, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
-import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
-import { assertTokenUser } from '../auth/token-user.js';
+import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
+import { assertTokenUser } from './token-user.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { ConnectUserDto } from './dto/connect-user.dto.js';
-import { PresenceService } from './presence.service.js';
+import { PresenceService } from '../presence/presence.service.js';
 
 @LegacyGateway()
 export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {

@@ -15,8 +15,8 @@ import { SHUTTING_DOWN, type Refusal } from '../flood-control/refusal.js';
 import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
 import { chatPacketParser } from '../realtime/json-text.js';
 import { RedisConnections } from '../redis/redis-connections.js';
-import type { ChatSocket } from './chat-socket.js';
-import { securityHeaders } from './http-hardening.js';
+import type { ChatSocket } from '../common/chat-socket.js';
+import { securityHeaders } from '../common/http-hardening.js';
 
 /** A socket event's arguments as socket.io passes them: the payload(s), then the ack if any. */
 type EventArgs = unknown[];
