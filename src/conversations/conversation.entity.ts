@@ -36,6 +36,19 @@ export class Conversation {
   @Column({ name: 'last_message_id', type: 'integer', nullable: true })
   lastMessageId: number | null;
 
+  /**
+   * The last message's text, type and `created`, copied by the send that
+   * stores it (chat_listing shows them). NULL while there is no last message.
+   */
+  @Column({ name: 'last_message', type: 'text', nullable: true })
+  lastMessage: string | null;
+
+  @Column({ name: 'last_message_type', type: 'smallint', nullable: true })
+  lastMessageType: number | null;
+
+  @Column({ name: 'last_message_created', type: 'bigint', nullable: true })
+  lastMessageCreated: string | null;
+
   /** Per-user cleared marker: hidden from that user's listing until a new message. */
   @Column({ name: 'cleared_by_low', type: 'boolean', default: false })
   clearedByLow: boolean;

@@ -79,6 +79,47 @@ describe('ConversationsService', () => {
     it('returns [] for a user without conversations', async () => {
       expect(await listing(3)).toEqual([]);
     });
+
+    it('shows the newest message of a pair when one batch stores several of it', async () => {
+      // Sent in one turn of the event loop: one batch statement, one upsert of the pair.
+      const sent = await Promise.all([
+        send(1, 2, 'first', MessageType.Image),
+        send(2, 1, 'second', MessageType.Text),
+        send(1, 2, 'third', MessageType.Image),
+        send(2, 1, 'fourth', MessageType.Image),
+      ]);
+      const newest = sent.reduce((a, b) => (b.id > a.id ? b : a));
+      const [row] = await listing(1);
+      expect(row).toMatchObject({
+        lastMessageId: newest.id,
+        lastMessage: newest.message,
+        messageType: newest.messageType,
+        created_at: newest.created,
+        updated: newest.created,
+      });
+      // A later batch moves it on.
+      const later = await send(1, 2, 'later');
+      expect((await listing(2))[0]).toMatchObject({
+        lastMessageId: later.id,
+        lastMessage: 'later',
+        messageType: 0,
+      });
+    });
+
+    it('shows a conversation whose last message is missing with "" , type 0 and created_at = updated', async () => {
+      // Rows from before the send kept the last message: none at all, or one that no longer exists.
+      await context.dataSource.query(
+        `INSERT INTO chat_constants (sender_id, receiver_id, user_low_id, user_high_id, last_message_id, created, updated)
+         VALUES (1, 2, 1, 2, NULL, 100, 200), (3, 1, 1, 3, 987654, 300, 400)`,
+      );
+      const rows = await listing(1);
+      expect(
+        rows.map((r) => [r.user_id, r.lastMessageId, r.lastMessage, r.messageType, r.created_at]),
+      ).toEqual([
+        [3, 987654, '', 0, 400],
+        [2, 0, '', 0, 200],
+      ]);
+    });
   });
 
   describe('clear', () => {
@@ -118,6 +159,28 @@ describe('ConversationsService', () => {
       expect(stored).toEqual([{ message: 'only two clears this', deleted_id: 2 }]);
       expect(await listing(2)).toEqual([]);
       expect((await listing(1)).map((r) => r.lastMessage)).toEqual(['only two clears this']);
+    });
+
+    it('keeps no copy of a last message deleted for good, and shows the next one', async () => {
+      await send(1, 2, 'said once');
+      await conversations.clear(1, 2);
+      await conversations.clear(2, 1);
+      expect(
+        await context.dataSource.query(
+          'SELECT last_message, last_message_type, last_message_created FROM chat_constants',
+        ),
+      ).toEqual([{ last_message: null, last_message_type: null, last_message_created: null }]);
+      expect(await listing(1)).toEqual([]);
+      expect(await listing(2)).toEqual([]);
+      const next = await send(2, 1, 'said again', MessageType.Image);
+      for (const user of [1, 2]) {
+        expect((await listing(user))[0]).toMatchObject({
+          lastMessageId: next.id,
+          lastMessage: 'said again',
+          messageType: 1,
+          created_at: next.created,
+        });
+      }
     });
 
     it('does not count cleared messages as unread', async () => {

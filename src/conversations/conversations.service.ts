@@ -27,21 +27,23 @@ interface ListingRecord {
  * write a NULL as nothing and break the JSON.
  *
  * Each side of the pair is its own branch, so each uses its (user_*_id,
- * last_message_id) index and knows the other party without a CASE. The
- * profile and the last message are fetched per listed conversation by
- * primary key: LIMIT 1 keeps these lateral lookups from being flattened into
- * joins, for which the planner would rather hash the whole users or messages
- * table than probe it 1,000 times. Unread counts come from one pass over the
- * requester's unread messages (a partial index) instead of one count each.
+ * last_message_id) index and knows the other party without a CASE. The last
+ * message's text, type and time are on the conversation row (the send keeps
+ * them there); NULL (no last message) shows as a missing message always did.
+ * The profile is fetched per listed conversation by primary key: LIMIT 1
+ * keeps this lateral lookup from being flattened into a join, for which the
+ * planner would rather hash the whole users table than probe it 1,000 times.
+ * Unread counts come from one pass over the requester's unread messages (a
+ * partial index) instead of one count each.
  */
 const LISTING_SQL = `
 WITH listed AS (
-  SELECT id, sender_id, receiver_id, last_message_id, created, updated,
-         user_high_id AS other_id, cleared_by_high AS other_cleared
+  SELECT id, sender_id, receiver_id, last_message_id, last_message, last_message_type, last_message_created,
+         created, updated, user_high_id AS other_id, cleared_by_high AS other_cleared
   FROM chat_constants WHERE user_low_id = $1 AND NOT cleared_by_low
   UNION ALL
-  SELECT id, sender_id, receiver_id, last_message_id, created, updated,
-         user_low_id AS other_id, cleared_by_low AS other_cleared
+  SELECT id, sender_id, receiver_id, last_message_id, last_message, last_message_type, last_message_created,
+         created, updated, user_low_id AS other_id, cleared_by_low AS other_cleared
   FROM chat_constants WHERE user_high_id = $1 AND NOT cleared_by_high
 ),
 unread AS (
@@ -56,16 +58,13 @@ SELECT c.other_id,
     -- The requester sees this row, so only the other party can have cleared it.
     ',"deletedId":', CASE WHEN c.other_cleared THEN c.other_id ELSE 0 END,
     ',"created":', c.created, ',"updated":', c.updated, ',"user_id":', c.other_id,
-    ',"lastMessage":', to_json(COALESCE(last.message, '')),
+    ',"lastMessage":', to_json(COALESCE(c.last_message, '')),
     ',"userName":', to_json(other.name), ',"userImage":', to_json(COALESCE(other.image, '')),
-    ',"created_at":', COALESCE(last.created, c.updated),
-    ',"messageType":', COALESCE(last.message_type, 0)) AS json_head,
+    ',"created_at":', COALESCE(c.last_message_created, c.updated),
+    ',"messageType":', COALESCE(c.last_message_type, 0)) AS json_head,
   COALESCE(unread.unread_count, 0)::integer AS unread_count
 FROM listed c
 CROSS JOIN LATERAL (SELECT name, image FROM users WHERE users.id = c.other_id LIMIT 1) other
-LEFT JOIN LATERAL (
-  SELECT message, message_type, created FROM messages WHERE messages.id = c.last_message_id LIMIT 1
-) last ON true
 LEFT JOIN unread ON unread.chat_constant_id = c.id
 ORDER BY c.last_message_id DESC NULLS LAST, c.id DESC`;
 
@@ -117,9 +116,12 @@ export class ConversationsService {
           [conversation.id, requesterId],
         );
         await manager.query(
+          // The copy of the last message goes with it when it was deleted for good (no row: NULLs).
           `UPDATE chat_constants SET
              cleared_by_low = cleared_by_low OR user_low_id = $2,
-             cleared_by_high = cleared_by_high OR user_high_id = $2
+             cleared_by_high = cleared_by_high OR user_high_id = $2,
+             (last_message, last_message_type, last_message_created) =
+               (SELECT message, message_type, created FROM messages WHERE messages.id = last_message_id)
            WHERE id = $1`,
           [conversation.id, requesterId],
         );

@@ -14,10 +14,16 @@ import { TypeOrmLogger } from './typeorm-logger.js';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSchema.js';
 import { MessageKeys1765000000000 } from './migrations/1765000000000-MessageKeys.js';
 import { Feed1766000000000 } from './migrations/1766000000000-Feed.js';
+import { ConversationLastMessage1767000000000 } from './migrations/1767000000000-ConversationLastMessage.js';
 
 export const ENTITIES = [User, Conversation, Message, Block, Report, FeedHead, FeedEvent];
 // Listed by class, not by glob: globs and ES modules do not mix well in TypeORM.
-export const MIGRATIONS = [InitialSchema1764000000000, MessageKeys1765000000000, Feed1766000000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  MessageKeys1765000000000,
+  Feed1766000000000,
+  ConversationLastMessage1767000000000,
+];
 
 /**
  * One code path for both databases: a real Postgres through node-postgres when

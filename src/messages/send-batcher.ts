@@ -98,8 +98,8 @@ const SHUTDOWN_RETRY_SHARE = 0.4;
  * Stores a batch of messages in one statement (one round trip, one commit),
  * with the same rules per message as a lone send: a message is stored only if
  * both users exist and neither blocks the other; each stored message upserts
- * its pair's conversation (last message id, updated, visible again to a user
- * who cleared it).
+ * its pair's conversation (last message id, text, type and time, updated,
+ * visible again to a user who cleared it).
  *
  * Every message carries a key drawn when it was accepted (`message_key`), and
  * maybe the sender's `client_message_id`; both are unique, and the insert does
@@ -184,15 +184,28 @@ inserted AS (
     client_message_id
 ),
 conversation AS (
-  INSERT INTO chat_constants (id, sender_id, receiver_id, user_low_id, user_high_id, last_message_id, created, updated)
+  INSERT INTO chat_constants (id, sender_id, receiver_id, user_low_id, user_high_id, last_message_id,
+    last_message, last_message_type, last_message_created, created, updated)
   SELECT DISTINCT ON (low_id, high_id) chat_constant_id, sender_id, receiver_id, low_id, high_id,
-    max(id) OVER pair, created, max(created) OVER pair
+    max(id) OVER pair, last_value(message) OVER pair, last_value(message_type) OVER pair,
+    last_value(created) OVER pair, created, max(created) OVER pair
   FROM (SELECT inserted.*, LEAST(sender_id, receiver_id) AS low_id, GREATEST(sender_id, receiver_id) AS high_id
         FROM inserted) s
-  WINDOW pair AS (PARTITION BY low_id, high_id)
+  -- The whole pair in id order: last_value() is the pair's newest message (one sort, shared with DISTINCT ON).
+  WINDOW pair AS (PARTITION BY low_id, high_id ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
   ORDER BY low_id, high_id, id
   ON CONFLICT (user_low_id, user_high_id) DO UPDATE SET
     last_message_id = GREATEST(chat_constants.last_message_id, EXCLUDED.last_message_id),
+    -- The copy of the last message follows last_message_id, only forward (NULL: none kept yet).
+    last_message = CASE WHEN chat_constants.last_message_id IS NULL
+      OR chat_constants.last_message_id < EXCLUDED.last_message_id
+      THEN EXCLUDED.last_message ELSE chat_constants.last_message END,
+    last_message_type = CASE WHEN chat_constants.last_message_id IS NULL
+      OR chat_constants.last_message_id < EXCLUDED.last_message_id
+      THEN EXCLUDED.last_message_type ELSE chat_constants.last_message_type END,
+    last_message_created = CASE WHEN chat_constants.last_message_id IS NULL
+      OR chat_constants.last_message_id < EXCLUDED.last_message_id
+      THEN EXCLUDED.last_message_created ELSE chat_constants.last_message_created END,
     updated = GREATEST(chat_constants.updated, EXCLUDED.updated),
     cleared_by_low = false,
     cleared_by_high = false
