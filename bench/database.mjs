@@ -89,11 +89,23 @@ async function seedConversation(client, userA, userB, messages, now) {
   return id;
 }
 
-/** last_message_id and updated follow the newest message, as the server's send does. */
-function setLastMessages(client, conversationIds) {
-  return client.query(
-    `UPDATE chat_constants c SET last_message_id = last.id, updated = last.created
-     FROM (SELECT DISTINCT ON (chat_constant_id) chat_constant_id, id, created
+/**
+ * last_message_id, updated and the copy of the last message (text, type,
+ * time) follow the newest message, as the server's send does. A build from
+ * before that copy (BENCH_PRODUCT_SCRIPT) has no such columns.
+ */
+async function setLastMessages(client, conversationIds) {
+  const { rows } = await client.query(
+    `SELECT 1 FROM information_schema.columns
+     WHERE table_name = 'chat_constants' AND column_name = 'last_message'`,
+  );
+  const copy =
+    rows.length > 0
+      ? ', last_message = last.message, last_message_type = last.message_type, last_message_created = last.created'
+      : '';
+  await client.query(
+    `UPDATE chat_constants c SET last_message_id = last.id, updated = last.created${copy}
+     FROM (SELECT DISTINCT ON (chat_constant_id) chat_constant_id, id, created, message, message_type
            FROM messages WHERE chat_constant_id = ANY($1::integer[])
            ORDER BY chat_constant_id, id DESC) AS last
      WHERE c.id = last.chat_constant_id`,

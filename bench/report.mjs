@@ -201,6 +201,7 @@ function readsSection(reads) {
         `${r.serverCpuPercent} / ${r.postgresCpuPercent} / ${r.otherCpuPercent}`,
       ]),
     ),
+    ...reads.filter((r) => r.note).map((r) => `\n- ${r.name}: ${r.note}`),
   ].join('\n');
 }
 

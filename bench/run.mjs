@@ -17,7 +17,7 @@ import { createBenchDatabase, postgresVersion, seedReadData, seedUsers } from '.
 import { FLOOD_USERS, runFlood } from './flood.mjs';
 import { runIdleMemory } from './idle-memory.mjs';
 import { runLadder } from './load-generator.mjs';
-import { runReads } from './reads.mjs';
+import { runReads, seedFeed } from './reads.mjs';
 import { renderMarkdown } from './report.mjs';
 import { openFiles, startServer, startWindow, stopAll } from './server-process.mjs';
 
@@ -57,8 +57,12 @@ const params = {
     conversations: smoke ? 100 : 1_000,
     pageMessages: smoke ? 2_000 : 100_000,
     fullMessages: smoke ? 1_000 : 10_000,
+    feedEvents: smoke ? 200 : 1_000,
+    syncLimit: smoke ? 100 : 500, // sync's largest page
     warmup: smoke ? 3 : 10,
-    iterations: smoke ? { listing: 20, page: 20, full: 5 } : { listing: 1000, page: 1000, full: 100 },
+    iterations: smoke
+      ? { listing: 20, page: 20, full: 5, sync: 20 }
+      : { listing: 1000, page: 1000, full: 100, sync: 1000 },
   },
   postgresUrl: process.env.BENCH_POSTGRES_URL?.trim() || 'postgres://postgres@127.0.0.1:5432',
   parts: envParts(),
@@ -81,7 +85,8 @@ function envParts() {
 
 /**
  * User ids: the ladder's pairs are 1..2P; the read data follows (listing
- * user, its partners, then the two history pairs); the idle test binds 1..N.
+ * user, its partners, then the two history pairs and the feed pair); the idle
+ * test binds 1..N.
  */
 function userPlan() {
   const listingUser = params.pairs * 2 + 1;
@@ -90,10 +95,16 @@ function userPlan() {
     listing: { user: listingUser, partners: params.reads.conversations },
     page: { userA: afterListing, userB: afterListing + 1, messages: params.reads.pageMessages },
     full: { userA: afterListing + 2, userB: afterListing + 3, messages: params.reads.fullMessages },
+    sync: {
+      userA: afterListing + 4,
+      userB: afterListing + 5,
+      events: params.reads.feedEvents,
+      limit: params.reads.syncLimit,
+    },
   };
   return {
     data,
-    users: Math.max(params.idleSockets, afterListing + 3, ...Object.values(FLOOD_USERS)),
+    users: Math.max(params.idleSockets, afterListing + 5, ...Object.values(FLOOD_USERS)),
   };
 }
 
@@ -227,6 +238,8 @@ async function main() {
         withServer(product, async (server) => {
           await seedUsers(database.url, users);
           if (parts.has('reads')) {
+            // Through the server first, so that seedReadData's VACUUM ANALYZE covers the feed too.
+            await seedFeed(server.url, data.sync);
             await seedReadData(database.url, data);
             await attempt('reads', async () => {
               result.reads = await runReads({
@@ -304,7 +317,10 @@ function finish(result, started) {
     }
     // "The server is busy" (the node-wide bound) is the product's answer to overload: the
     // rung fails on it, the run does not.
-    const exceptions = ladder?.rungs.reduce((sum, rung) => sum + rung.exceptions - (rung.busy ?? 0), 0);
+    const exceptions = ladder?.rungs.reduce(
+      (sum, rung) => sum + rung.exceptions - (rung.busy ?? 0),
+      0,
+    );
     if (exceptions)
       result.errors.push(`${name} ladder: ${exceptions} send_message refused (exception)`);
   }
