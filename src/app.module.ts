@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { AppConfig } from './config/app-config.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DomainErrorHttpFilter } from './errors/domain-error-http.filter.js';
 import { FloodControlModule } from './flood-control/flood-control.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
@@ -38,6 +40,8 @@ export class AppModule {
         ModerationModule,
         HealthModule,
       ],
+      // Services' DomainErrors on the HTTP API; the socket side has LegacyExceptionFilter.
+      providers: [{ provide: APP_FILTER, useClass: DomainErrorHttpFilter }],
     };
   }
 }

@@ -1,4 +1,4 @@
-import { WsException } from '@nestjs/websockets';
+import { ForbiddenError } from '../errors/domain-errors.js';
 import type { ChatSocket } from './chat-socket.js';
 
 /**
@@ -8,9 +8,11 @@ import type { ChatSocket } from './chat-socket.js';
 export function assertActingUser(client: ChatSocket, claimedUserId: number, field: string): void {
   const boundUserId = client.data.userId;
   if (boundUserId === undefined) {
-    throw new WsException('this socket is not connected as a user yet: emit connect_user first');
+    throw new ForbiddenError('this socket is not connected as a user yet: emit connect_user first');
   }
   if (boundUserId !== claimedUserId) {
-    throw new WsException(`${field} must be the user this socket is connected as (${boundUserId})`);
+    throw new ForbiddenError(
+      `${field} must be the user this socket is connected as (${boundUserId})`,
+    );
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WsException } from '@nestjs/websockets';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { UnavailableError } from '../errors/domain-errors.js';
 import { ModerationService } from '../moderation/moderation.service.js';
 import { UsersService } from '../users/users.service.js';
 import { messageLimits } from './dto/send-message.dto.js';
@@ -121,7 +121,7 @@ export class MessagesService {
           .requireProfiles(record.senderId, record.receiverId)
           .catch((error: unknown) => {
             // Stored: the generic "not carried out, please retry" would be a lie.
-            throw new WsException(
+            throw new UnavailableError(
               `the message was stored (id ${record.id}), but the server could not complete its answer ` +
                 `(${error instanceof Error ? error.message : String(error)}); get_message shows it`,
             );

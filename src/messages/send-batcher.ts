@@ -1,11 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WsException } from '@nestjs/websockets';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { isEmbedded } from '../database/data-source-options.js';
+import { UnavailableError } from '../errors/domain-errors.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { MessageType } from './message.entity.js';
 
@@ -48,14 +48,14 @@ export type StoreOutcome =
   | { kind: 'refused' };
 
 /** Known not stored: the database could not be reached in time. */
-export class SendNotStoredError extends WsException {
+export class SendNotStoredError extends UnavailableError {
   constructor() {
     super('the message was not stored: the database did not answer in time; please send it again');
   }
 }
 
 /** The database may or may not have stored it: a later attempt could not find out in time. */
-export class SendOutcomeUnknownError extends WsException {
+export class SendOutcomeUnknownError extends UnavailableError {
   constructor() {
     super(
       'the server could not confirm whether the message was stored (the database stopped answering); ' +

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { WsException } from '@nestjs/websockets';
 import type { ChatSocket } from '../common/chat-socket.js';
+import { ForbiddenError } from '../errors/domain-errors.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { FloodControlService } from '../flood-control/flood-control.service.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
@@ -25,14 +25,14 @@ export class PresenceService {
   async bind(client: ChatSocket, userId: number): Promise<void> {
     const bound = client.data.userId;
     if (bound !== undefined && bound !== userId) {
-      throw new WsException(
+      throw new ForbiddenError(
         `this socket is already connected as user ${bound}; open a new connection for user ${userId}`,
       );
     }
     await this.users.requireProfiles(userId);
     // Events of one socket are handled in order, but re-check after the await anyway.
     if (client.data.userId !== undefined && client.data.userId !== userId) {
-      throw new WsException(`this socket is already connected as user ${client.data.userId}`);
+      throw new ForbiddenError(`this socket is already connected as user ${client.data.userId}`);
     }
     // Already bound, or gone while the profile was read (joining then would leave a ghost in the room).
     if (client.data.userId === userId || !client.connected) return;
