@@ -1,5 +1,5 @@
 import { Ack, ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
-import { assertActingUser } from '../common/acting-user.js';
+import { ActsAs } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
 import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
@@ -21,12 +21,12 @@ export class MessagesGateway {
   ) {}
 
   @SubscribeMessage('send_message')
+  @ActsAs('senderId')
   async sendMessage(
     @MessageBody(SendMessagePipe) dto: SendMessageDto,
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    assertActingUser(client, dto.senderId, 'senderId');
     const result = await this.messages.send(
       dto.senderId,
       dto.receiverId,
@@ -50,12 +50,12 @@ export class MessagesGateway {
   }
 
   @SubscribeMessage('get_message')
+  @ActsAs('senderId')
   async getMessages(
     @LegacyBody() dto: GetMessagesDto,
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    assertActingUser(client, dto.senderId, 'senderId');
     const { rows, markedRead } = await this.messages.history(
       dto.senderId,
       dto.receiverId,
@@ -73,12 +73,12 @@ export class MessagesGateway {
   }
 
   @SubscribeMessage('read_unread')
+  @ActsAs('userId')
   async readUnread(
     @LegacyBody() dto: ReadUnreadDto,
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    assertActingUser(client, dto.userId, 'userId');
     await this.messages.markRead(dto.userId, dto.user2Id);
     const payload = readStatus(dto.userId, dto.user2Id);
     this.notifier.toUsers([dto.userId, dto.user2Id], 'read_status', payload);

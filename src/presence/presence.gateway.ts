@@ -6,6 +6,7 @@ import {
   OnGatewayInit,
   SubscribeMessage,
 } from '@nestjs/websockets';
+import { BindsIdentity } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatServer, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
 import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
@@ -36,6 +37,7 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
   }
 
   @SubscribeMessage('connect_user')
+  @BindsIdentity()
   async connectUser(
     @LegacyBody() dto: ConnectUserDto,
     @ConnectedSocket() client: ChatSocket,
