@@ -8,7 +8,7 @@ import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { GetMessagesDto } from './dto/get-messages.dto.js';
 import { ReadUnreadDto } from './dto/read-unread.dto.js';
-import { SendMessageDto } from './dto/send-message.dto.js';
+import type { SendMessageDto } from './dto/send-message.dto.js';
 import { MessagesService } from './messages.service.js';
 import { SendMessagePipe } from './send-message.pipe.js';
 

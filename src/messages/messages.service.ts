@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config.js';
 import { UnavailableError } from '../errors/domain-errors.js';
 import { ModerationService } from '../moderation/moderation.service.js';
 import { UsersService } from '../users/users.service.js';
-import { messageLimits } from './dto/send-message.dto.js';
 import type { MessageType } from './message.entity.js';
 import { JsonText } from '../realtime/json-text.js';
 import { HistoryRow, NewMessageRow, toNewMessageRow } from './message-row.mapper.js';
@@ -92,10 +90,7 @@ export class MessagesService {
     private readonly users: UsersService,
     private readonly moderation: ModerationService,
     private readonly batcher: SendBatcher,
-    config: AppConfig,
-  ) {
-    messageLimits.maxLength = config.messageMaxLength;
-  }
+  ) {}
 
   /**
    * Stores the message (with concurrent sends, in one statement: see SendBatcher)
