@@ -11,6 +11,7 @@ import { LegacyBody } from '../common/legacy-body.decorator.js';
 import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
 import { assertTokenUser } from './token-user.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
+import { SocketServer } from '../realtime/socket-server.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { ConnectUserDto } from './dto/connect-user.dto.js';
 import { PresenceService } from '../presence/presence.service.js';
@@ -22,11 +23,12 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
   constructor(
     private readonly presence: PresenceService,
     private readonly notifier: UserNotifier,
+    private readonly sockets: SocketServer,
     private readonly metrics: ChatMetrics,
   ) {}
 
   afterInit(server: ChatServer): void {
-    this.notifier.attach(server);
+    this.sockets.attach(server);
   }
 
   handleDisconnect(client: ChatSocket): void {

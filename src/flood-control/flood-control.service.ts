@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, type LimitsConfig } from '../config/app-config.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
-import { UserNotifier } from '../realtime/user-notifier.js';
+import { SocketServer } from '../realtime/socket-server.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import { payloadBytes } from './payload-size.js';
 import {
@@ -75,7 +75,7 @@ export class FloodControlService {
   constructor(
     config: AppConfig,
     private readonly metrics: ChatMetrics,
-    private readonly notifier: UserNotifier,
+    private readonly sockets: SocketServer,
     redis: RedisConnections,
   ) {
     this.limits = config.limits;
@@ -261,7 +261,7 @@ export class FloodControlService {
    * where one client's reconnect storm lands anyway (sticky balancing).
    */
   enforceSocketCap(userId: number): void {
-    const sockets = this.notifier.localSocketsOf(userId);
+    const sockets = this.sockets.localSocketsOf(userId);
     const excess = sockets.length - this.limits.maxSocketsPerUser;
     for (let i = 0; i < excess; i++) {
       this.counters.socket_cap.inc();
