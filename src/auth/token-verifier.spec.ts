@@ -152,13 +152,12 @@ describe('TokenVerifier', () => {
       ],
       // One user, one subject spelling: only the canonical decimal form of an id.
       ...['01', '007', '+1', '1.0', '1 ', '1e2', '99999999999', '00000000001'].map(
-        (sub) =>
-          [
-            `sub ${JSON.stringify(sub)}`,
-            () => hs256(SECRET, { claims: { sub } }),
-            'auth_invalid_subject',
-            /sub must be a user id/,
-          ] as const,
+        (sub): [string, () => Promise<string>, AuthRefusalReason, RegExp] => [
+          `sub ${JSON.stringify(sub)}`,
+          () => hs256(SECRET, { claims: { sub } }),
+          'auth_invalid_subject',
+          /sub must be a user id/,
+        ],
       ),
       [
         'sub as a JSON number',
