@@ -75,6 +75,8 @@ describe('flood control with the default limits', () => {
         'rate_user',
         'shutting_down',
         'socket_cap',
+        'socket_outbound_bytes',
+        'disconnected_slow_reader',
         'socket_queue_bytes',
         'socket_queue_full',
       ].sort(),
