@@ -23,7 +23,7 @@ export default tseslint.config(
       'src/common/legacy-exception.filter.ts',
       'src/common/legacy-payload.pipe.ts',
       'src/common/legacy-validation.pipe.ts',
-      'src/common/socket-event.interceptor.ts',
+      'src/gateway/**',
     ],
     rules: {
       'no-restricted-imports': [

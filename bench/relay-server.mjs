@@ -9,7 +9,7 @@ const http = createServer((request, response) => {
   response.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
   response.end(ok ? '{"status":"ok","database":"none"}' : '{}');
 });
-// The product's transport settings (src/common/legacy-io.adapter.ts).
+// The product's transport settings (src/gateway/legacy-io.adapter.ts).
 const io = new Server(http, {
   allowEIO3: true,
   transports: ['polling', 'websocket'],

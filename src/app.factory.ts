@@ -10,7 +10,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AppConfig, LOG_LEVELS } from './config/app-config.js';
 import { hardenHttp } from './common/http-hardening.js';
-import { LegacyIoAdapter } from './common/legacy-io.adapter.js';
+import { LegacyIoAdapter } from './gateway/legacy-io.adapter.js';
 import { UsersService } from './users/users.service.js';
 
 /**

@@ -5,7 +5,10 @@ import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DeliveryModule } from './delivery/delivery.module.js';
 import { DomainErrorHttpFilter } from './errors/domain-error-http.filter.js';
+import { EventsModule } from './events/events.module.js';
+import { FeedModule } from './feed/feed.module.js';
 import { FloodControlModule } from './flood-control/flood-control.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
@@ -30,6 +33,7 @@ export class AppModule {
         RedisModule,
         MetricsModule,
         RealtimeModule,
+        EventsModule,
         LifecycleModule,
         FloodControlModule,
         UsersModule,
@@ -38,6 +42,8 @@ export class AppModule {
         MessagesModule,
         ConversationsModule,
         ModerationModule,
+        FeedModule,
+        DeliveryModule,
         HealthModule,
       ],
       // Services' DomainErrors on the HTTP API; the socket side has LegacyExceptionFilter.

@@ -2,8 +2,7 @@ import 'reflect-metadata';
 import { INestApplication, Logger } from '@nestjs/common';
 import { pino } from 'pino';
 import { startApp } from './app.factory.js';
-import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
-import { isEmbedded } from './database/data-source-options.js';
+import { AppConfig, ConfigError, isEmbedded, loadConfig } from './config/app-config.js';
 import { logProcessEvents } from './logging/process-events.js';
 import { ChatMetrics } from './metrics/chat-metrics.js';
 

@@ -9,6 +9,10 @@ export interface ChatSocketData {
   tokenUserId?: number;
   /** Token mode: the token's `exp` (unix seconds); undefined when it has none. */
   tokenExpiresAt?: number;
+  /** Opted in to the durable feed (sent sync, or connected with since): live feed events carry `pos`. */
+  feed?: boolean;
+  /** The handshake's `since`, until the first connect_user pushes its sync_data page. */
+  handshakeSince?: unknown;
 }
 
 export type ChatSocket = Socket<

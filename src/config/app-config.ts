@@ -44,6 +44,10 @@ export class AppConfig {
   /** Longest a send waits for its answer (queued, in flight, resolving) before it is refused. */
   sendTimeoutMs: number;
   // --- end of issue 10's Postgres settings
+  /** How long a user's feed keeps its events (sync with an older position answers reset). */
+  feedRetentionDays: number;
+  /** How often each node deletes feed events older than the retention. */
+  feedPruneIntervalMs: number;
   /** Redis for multi-node delivery and shared presence; unset means one node, no Redis. */
   redisUrl?: string;
   /** Prefix of every Redis key and channel, so deployments (or tests) can share one Redis. */
@@ -67,6 +71,11 @@ export class AppConfig {
   limits: LimitsConfig;
 }
 
+/** No DATABASE_URL: the embedded PGlite database (a config question, so features need not import database/). */
+export function isEmbedded(config: Pick<AppConfig, 'databaseUrl'>): boolean {
+  return !config.databaseUrl;
+}
+
 /** Flood control and backpressure (README "Security" > "Limits"); see src/flood-control. */
 export interface LimitsConfig {
   /** RATE_LIMITS: the per-user and per-socket rate limits (never the queue or node bounds). */
@@ -82,6 +91,8 @@ export interface LimitsConfig {
   /** Events one socket may have waiting or running, and their estimated bytes. */
   socketQueueLimit: number;
   socketQueueBytes: number;
+  /** Bytes of answers not yet written out to one socket over which its requests are refused. */
+  socketOutboundBytes: number;
   /** Events the node may have waiting or running across all sockets, and their bytes. */
   nodePendingLimit: number;
   nodePendingBytes: number;
@@ -267,6 +278,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
   // --- end of issue 10's Postgres settings
+  config.feedRetentionDays = readInt(env, 'FEED_RETENTION_DAYS', 30, 1, 36_500);
+  config.feedPruneIntervalMs = readInt(env, 'FEED_PRUNE_INTERVAL_MS', 600_000, 1_000, 86_400_000);
   config.redisUrl = readUrl(
     env,
     'REDIS_URL',
@@ -301,6 +314,7 @@ function readLimits(env: Env): LimitsConfig {
     fullHistoryCost: readInt(env, 'RATE_LIMIT_FULL_HISTORY_COST', 25, 1, 1_000_000),
     socketQueueLimit: readInt(env, 'SOCKET_QUEUE_LIMIT', 200, 1, 1_000_000),
     socketQueueBytes: readInt(env, 'SOCKET_QUEUE_BYTES', 16 * MiB, 1024, 1024 * MiB),
+    socketOutboundBytes: readInt(env, 'SOCKET_OUTBOUND_BYTES', 16 * MiB, 1024, 1024 * MiB),
     nodePendingLimit: readInt(env, 'NODE_PENDING_LIMIT', 2000, 1, 10_000_000),
     nodePendingBytes: readInt(env, 'NODE_PENDING_BYTES', 256 * MiB, 1024, 64 * 1024 * MiB),
     maxSocketsPerUser: readInt(env, 'MAX_SOCKETS_PER_USER', 20, 1, 100_000),

@@ -2,7 +2,7 @@ import { Ack, ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
 import { ActsAs } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
-import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
+import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { ConversationsService } from './conversations.service.js';
 import { ChatListingDto } from './dto/chat-listing.dto.js';
@@ -32,9 +32,16 @@ export class ConversationsGateway {
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    await this.conversations.clear(dto.senderId, dto.receiverId);
-    this.notifier.answer(client, ack, 'cleared_chat', {
-      success_message: 'chat cleared successfully',
-    });
+    const pos = await this.conversations.clear(dto.senderId, dto.receiverId);
+    const cleared = { success_message: 'chat cleared successfully' };
+    // Only a socket that opted in to the feed learns which conversation (and the pos).
+    this.notifier.answer(
+      client,
+      ack,
+      'cleared_chat',
+      client.data.feed
+        ? { ...cleared, senderId: dto.senderId, receiverId: dto.receiverId, pos }
+        : cleared,
+    );
   }
 }

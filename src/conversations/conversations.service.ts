@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { DomainEvents } from '../events/domain-events.js';
+import { parseFeedPositions } from '../feed/feed-positions.js';
+import { FEED_APPEND_CTES, FEED_POSITIONS_SQL } from '../feed/feed.sql.js';
+import './conversation-events.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { UsersService } from '../users/users.service.js';
 import { JsonText } from '../realtime/json-text.js';
@@ -71,6 +75,7 @@ export class ConversationsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly presence: PresenceService,
+    private readonly events: DomainEvents,
   ) {}
 
   /** chat_message's rows for the user, encoded. */
@@ -84,35 +89,55 @@ export class ConversationsService {
     return new JsonText(`[${rows.join(',')}]`);
   }
 
-  async clear(requesterId: number, otherId: number): Promise<void> {
+  /**
+   * Clears the conversation for the requester; cleared_chat goes into the
+   * requester's feed (their other devices clear too). Returns its position.
+   */
+  async clear(requesterId: number, otherId: number): Promise<number> {
     await this.users.requireProfiles(otherId);
     // One transaction that first locks the conversation row: a send to this pair
     // (whose upsert locks the same row) or the other user's clear waits for it,
-    // and each statement below sees everything committed before the lock.
-    await this.dataSource.transaction(async (manager) => {
+    // and each statement below sees everything committed before the lock. The
+    // feed head is locked after it, in the send statement's order.
+    const pos = await this.dataSource.transaction(async (manager) => {
       const [conversation]: Array<{ id: number }> = await manager.query(
         `SELECT id FROM chat_constants
          WHERE user_low_id = LEAST($1::integer, $2::integer) AND user_high_id = GREATEST($1::integer, $2::integer)
          FOR UPDATE`,
         [requesterId, otherId],
       );
-      if (!conversation) return;
-      // What the other party already cleared is now cleared by both: gone for good.
-      await manager.query(`DELETE FROM messages WHERE chat_constant_id = $1 AND deleted_id = $2`, [
-        conversation.id,
-        otherId,
-      ]);
-      await manager.query(
-        `UPDATE messages SET deleted_id = $2 WHERE chat_constant_id = $1 AND deleted_id = 0`,
-        [conversation.id, requesterId],
+      if (conversation) {
+        // What the other party already cleared is now cleared by both: gone for good.
+        await manager.query(
+          `DELETE FROM messages WHERE chat_constant_id = $1 AND deleted_id = $2`,
+          [conversation.id, otherId],
+        );
+        await manager.query(
+          `UPDATE messages SET deleted_id = $2 WHERE chat_constant_id = $1 AND deleted_id = 0`,
+          [conversation.id, requesterId],
+        );
+        await manager.query(
+          `UPDATE chat_constants SET
+             cleared_by_low = cleared_by_low OR user_low_id = $2,
+             cleared_by_high = cleared_by_high OR user_high_id = $2
+           WHERE id = $1`,
+          [conversation.id, requesterId],
+        );
+      }
+      // Even when there was nothing to clear: the answer went out, so it is in the feed too.
+      const [appended]: Array<{ feed_positions: string }> = await manager.query(
+        `WITH feed_source AS (
+           SELECT $1::integer AS user_id, 1::bigint AS ord, 'cleared_chat'::text AS event,
+             concat('{"success_message":"chat cleared successfully","senderId":', $1::integer,
+                    ',"receiverId":', $2::integer, '}') AS data,
+             NULL::integer AS message_id
+         ),${FEED_APPEND_CTES}
+         SELECT ${FEED_POSITIONS_SQL} AS feed_positions`,
+        [requesterId, otherId],
       );
-      await manager.query(
-        `UPDATE chat_constants SET
-           cleared_by_low = cleared_by_low OR user_low_id = $2,
-           cleared_by_high = cleared_by_high OR user_high_id = $2
-         WHERE id = $1`,
-        [conversation.id, requesterId],
-      );
+      return parseFeedPositions(appended.feed_positions).get(requesterId)!;
     });
+    this.events.publish('conversation.cleared', { userId: requesterId, otherId, pos });
+    return pos;
   }
 }

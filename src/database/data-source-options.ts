@@ -2,6 +2,8 @@ import { PGliteDriver } from 'typeorm-pglite';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { Conversation } from '../conversations/conversation.entity.js';
+import { FeedEvent } from '../feed/feed-event.entity.js';
+import { FeedHead } from '../feed/feed-head.entity.js';
 import { Message } from '../messages/message.entity.js';
 import { Block } from '../moderation/block.entity.js';
 import { Report } from '../moderation/report.entity.js';
@@ -11,14 +13,11 @@ import { ExclusivePGlitePool } from './exclusive-pglite-pool.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSchema.js';
 import { MessageKeys1765000000000 } from './migrations/1765000000000-MessageKeys.js';
+import { Feed1766000000000 } from './migrations/1766000000000-Feed.js';
 
-export const ENTITIES = [User, Conversation, Message, Block, Report];
+export const ENTITIES = [User, Conversation, Message, Block, Report, FeedHead, FeedEvent];
 // Listed by class, not by glob: globs and ES modules do not mix well in TypeORM.
-export const MIGRATIONS = [InitialSchema1764000000000, MessageKeys1765000000000];
-
-export function isEmbedded(config: Pick<AppConfig, 'databaseUrl'>): boolean {
-  return !config.databaseUrl;
-}
+export const MIGRATIONS = [InitialSchema1764000000000, MessageKeys1765000000000, Feed1766000000000];
 
 /**
  * One code path for both databases: a real Postgres through node-postgres when

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../config/app-config.js';
+import { isEmbedded, loadConfig } from '../config/app-config.js';
 import { DataDirLock } from './data-dir-lock.js';
-import { buildDataSourceOptions, isEmbedded } from './data-source-options.js';
+import { buildDataSourceOptions } from './data-source-options.js';
 
 /**
  * The data source of the TypeORM CLI (`npm run migration:*`, via ormconfig.ts):

@@ -1,8 +1,8 @@
 import { Module, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '../config/app-config.js';
+import { AppConfig, isEmbedded } from '../config/app-config.js';
 import { DataDirLock } from './data-dir-lock.js';
-import { buildDataSourceOptions, isEmbedded } from './data-source-options.js';
+import { buildDataSourceOptions } from './data-source-options.js';
 import { openDataSource } from './run-migrations.js';
 
 /** Holds the embedded database's directory lock for the life of the app. */

@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config.js';
-import { isEmbedded } from '../database/data-source-options.js';
+import { AppConfig, isEmbedded } from '../config/app-config.js';
 
 /** Longest the health checks wait for the database's answer. */
 export const PROBE_TIMEOUT_MS = 2_000;

@@ -1,6 +1,5 @@
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
-import { isEmbedded } from '../database/data-source-options.js';
+import { AppConfig, isEmbedded } from '../config/app-config.js';
 import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
 import { SendBatcher } from '../messages/send-batcher.js';
 import { RedisConnections } from '../redis/redis-connections.js';

@@ -2,7 +2,7 @@ import { Ack, ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/web
 import { ActsAs } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
-import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
+import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
 import type { ReadStatusPayload } from '../realtime/server-events.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
@@ -44,9 +44,11 @@ export class MessagesGateway {
       return;
     }
     this.metrics.messagesPersisted.inc();
-    // The calling socket is one of the sender's: it gets the row through the room.
-    this.notifier.toUsers([dto.senderId, dto.receiverId], 'new_message', result.row);
-    this.notifier.acknowledge(ack, result.row);
+    // Every socket of both users, the calling one included, got the row (SocketDelivery).
+    this.notifier.acknowledge(
+      ack,
+      this.notifier.forSocket(client, result.row, result.feed.get(dto.senderId)),
+    );
   }
 
   @SubscribeMessage('get_message')
@@ -56,20 +58,13 @@ export class MessagesGateway {
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    const { rows, markedRead } = await this.messages.history(
+    const { rows } = await this.messages.history(
       dto.senderId,
       dto.receiverId,
       dto.limit,
       dto.beforeId,
     );
     this.notifier.answer(client, ack, 'get_data_message', rows);
-    if (markedRead > 0) {
-      this.notifier.toUsers(
-        [dto.senderId, dto.receiverId],
-        'read_status',
-        readStatus(dto.senderId, dto.receiverId),
-      );
-    }
   }
 
   @SubscribeMessage('read_unread')
@@ -79,11 +74,13 @@ export class MessagesGateway {
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    await this.messages.markRead(dto.userId, dto.user2Id);
-    const payload = readStatus(dto.userId, dto.user2Id);
-    this.notifier.toUsers([dto.userId, dto.user2Id], 'read_status', payload);
+    const { feed } = await this.messages.markRead(dto.userId, dto.user2Id);
+    // read_status reached every socket of both users (SocketDelivery); the caller also gets:
     this.notifier.toSocket(client, 'read_data_status', { read_status: 1 });
-    this.notifier.acknowledge(ack, payload);
+    this.notifier.acknowledge(
+      ack,
+      this.notifier.forSocket(client, readStatus(dto.userId, dto.user2Id), feed.get(dto.userId)),
+    );
   }
 }
 

@@ -199,8 +199,8 @@ describe('MessagesService', () => {
       await sendText(1, 2);
       await sendText(2, 1);
       await sendText(3, 2);
-      expect(await messages.markRead(2, 1)).toBe(2);
-      expect(await messages.markRead(2, 1)).toBe(0);
+      expect((await messages.markRead(2, 1)).changed).toBe(2);
+      expect((await messages.markRead(2, 1)).changed).toBe(0);
       const unread = await context.dataSource.query(
         'SELECT sender_id FROM messages WHERE read_status = 0 ORDER BY id',
       );

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { DomainEvents } from '../events/domain-events.js';
+import { FeedPositions, parseFeedPositions } from '../feed/feed-positions.js';
+import { FEED_APPEND_CTES, FEED_POSITIONS_SQL } from '../feed/feed.sql.js';
+import './message-events.js';
 import { UnavailableError } from '../errors/domain-errors.js';
 import { ModerationService } from '../moderation/moderation.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -14,7 +18,8 @@ import { SendBatcher } from './send-batcher.js';
  * clientMessageId stored it: only the caller is answered), or a refusal.
  */
 export type SendResult =
-  { stored: true; repeat: boolean; row: NewMessageRow } | { stored: false; refusal: string };
+  | { stored: true; repeat: boolean; row: NewMessageRow; feed: FeedPositions }
+  | { stored: false; refusal: string };
 
 export interface HistoryResult {
   /** get_data_message's rows, encoded. */
@@ -22,6 +27,22 @@ export interface HistoryResult {
   /** How many messages this request turned from unread to read. */
   markedRead: number;
 }
+
+/** What read_unread changed, and where its read_status went in both feeds. */
+export interface MarkReadResult {
+  changed: number;
+  feed: FeedPositions;
+}
+
+/**
+ * read_status's payload as feed text, for reader $1 and other user $2
+ * (ReadStatusPayload's fields and order), addressed to both users.
+ */
+const READ_STATUS_FEED_SOURCE = `
+  SELECT u.user_id, u.ord::bigint AS ord, 'read_status'::text AS event,
+    concat('{"userId":', $1::integer, ',"user2Id":', $2::integer, ',"readStatus":1}') AS data,
+    NULL::integer AS message_id
+  FROM (VALUES ($1::integer, 1), ($2::integer, 2)) AS u(user_id, ord)`;
 
 export function unixSeconds(): number {
   return Math.floor(Date.now() / 1000);
@@ -67,8 +88,11 @@ marked AS (
     AND m.id >= (SELECT id FROM page_start) AND m.id < $4::bigint AND m.deleted_id <> $1
     AND m.receiver_id = $1 AND m.read_status = 0
   RETURNING m.id
-)
-SELECT (SELECT count(*) FROM marked)::integer AS marked_read,
+),
+-- Told to both users only when this request marked something (contract), in the same statement.
+feed_source AS (${READ_STATUS_FEED_SOURCE} WHERE EXISTS (SELECT 1 FROM marked)
+),${FEED_APPEND_CTES}
+SELECT (SELECT count(*) FROM marked)::integer AS marked_read, ${FEED_POSITIONS_SQL} AS feed_positions,
   '[' || COALESCE(string_agg(concat(
     '{"id":', m.id, ',"senderId":', m.sender_id, ',"receiverId":', m.receiver_id,
     ',"chatConstantId":', m.chat_constant_id, ',"groupId":', m.group_id,
@@ -90,6 +114,7 @@ export class MessagesService {
     private readonly users: UsersService,
     private readonly moderation: ModerationService,
     private readonly batcher: SendBatcher,
+    private readonly events: DomainEvents,
   ) {}
 
   /**
@@ -109,6 +134,16 @@ export class MessagesService {
       const outcome = await this.batcher.store(
         clientMessageId === undefined ? message : { ...message, clientMessageId },
       );
+      if (outcome.kind === 'stored' && outcome.feed) {
+        // Postgres wrote the row with the profiles as they were at the commit (see NEW_MESSAGE_ROW_SQL).
+        const row = JSON.parse(outcome.feed.rowJson) as NewMessageRow;
+        const feed = new Map([
+          [senderId, outcome.feed.senderPos],
+          [receiverId, outcome.feed.receiverPos],
+        ]);
+        this.events.publish('message.stored', { row, feed });
+        return { stored: true, repeat: false, row, feed };
+      }
       if (outcome.kind !== 'refused') {
         const { record } = outcome;
         // Read after the commit, so a profile changed meanwhile shows in this answer.
@@ -121,11 +156,11 @@ export class MessagesService {
                 `(${error instanceof Error ? error.message : String(error)}); get_message shows it`,
             );
           });
-        return {
-          stored: true,
-          repeat: outcome.kind === 'repeat',
-          row: toNewMessageRow(record, sender, receiver),
-        };
+        const row = toNewMessageRow(record, sender, receiver);
+        if (outcome.kind === 'repeat') return { stored: true, repeat: true, row, feed: new Map() };
+        // Stored before the feed existed, found again by a retry: delivered live only.
+        this.events.publish('message.stored', { row, feed: new Map() });
+        return { stored: true, repeat: false, row, feed: new Map() };
       }
       await this.users.requireStoredProfiles(senderId, receiverId);
       const refusal = await this.moderation.blockRefusal(senderId, receiverId);
@@ -141,35 +176,52 @@ export class MessagesService {
     beforeId?: number,
   ): Promise<HistoryResult> {
     const [requester, other] = await this.users.requireProfiles(requesterId, otherId);
-    const [result]: Array<{ marked_read: number; rows_json: string }> = await this.dataSource.query(
-      HISTORY_SQL,
-      [
-        requesterId,
+    const [result]: Array<{
+      marked_read: number;
+      feed_positions: string | null;
+      rows_json: string;
+    }> = await this.dataSource.query(HISTORY_SQL, [
+      requesterId,
+      otherId,
+      limit ?? null,
+      beforeId ?? 2_147_483_647 + 1,
+      // get_data_message rows carry the request's two parties, the same on every row.
+      other.name,
+      other.image,
+      requester.name,
+      requester.image,
+    ]);
+    const markedRead = Number(result.marked_read);
+    if (markedRead > 0) {
+      this.events.publish('messages.read', {
+        readerId: requesterId,
         otherId,
-        limit ?? null,
-        beforeId ?? 2_147_483_647 + 1,
-        // get_data_message rows carry the request's two parties, the same on every row.
-        other.name,
-        other.image,
-        requester.name,
-        requester.image,
-      ],
-    );
-    return { rows: new JsonText(result.rows_json), markedRead: Number(result.marked_read) };
+        feed: parseFeedPositions(result.feed_positions),
+      });
+    }
+    return { rows: new JsonText(result.rows_json), markedRead };
   }
 
-  /** Marks every unread message from `senderId` to `readerId` as read; returns how many changed. */
-  async markRead(readerId: number, senderId: number): Promise<number> {
+  /**
+   * Marks every unread message from `senderId` to `readerId` as read and tells
+   * both users (read_unread does even when nothing changed, as the legacy server did).
+   */
+  async markRead(readerId: number, senderId: number): Promise<MarkReadResult> {
     await this.users.requireProfiles(readerId, senderId);
     // Counted in a SELECT: node-postgres and PGlite report an UPDATE's row count differently.
-    const [{ count }]: Array<{ count: number }> = await this.dataSource.query(
-      `WITH changed AS (
+    const [result]: Array<{ count: number; feed_positions: string | null }> =
+      await this.dataSource.query(
+        `WITH changed AS (
          UPDATE messages SET read_status = 1
          WHERE receiver_id = $1 AND sender_id = $2 AND read_status = 0
-         RETURNING 1)
-       SELECT count(*)::integer AS count FROM changed`,
-      [readerId, senderId],
-    );
-    return Number(count);
+         RETURNING 1),
+       feed_source AS (${READ_STATUS_FEED_SOURCE} WHERE (SELECT count(*) FROM changed) >= 0
+       ),${FEED_APPEND_CTES}
+       SELECT (SELECT count(*) FROM changed)::integer AS count, ${FEED_POSITIONS_SQL} AS feed_positions`,
+        [readerId, senderId],
+      );
+    const feed = parseFeedPositions(result.feed_positions);
+    this.events.publish('messages.read', { readerId, otherId: senderId, feed });
+    return { changed: Number(result.count), feed };
   }
 }

@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config.js';
-import { isEmbedded } from '../database/data-source-options.js';
+import { AppConfig, isEmbedded } from '../config/app-config.js';
+import { FEED_APPEND_CTES } from '../feed/feed.sql.js';
 import { UnavailableError } from '../errors/domain-errors.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { MessageType } from './message.entity.js';
@@ -43,9 +43,20 @@ export interface MessageRecord {
  * block stands; the caller finds out which).
  */
 export type StoreOutcome =
-  | { kind: 'stored'; record: MessageRecord }
+  | { kind: 'stored'; record: MessageRecord; feed: StoredFeed | null }
   | { kind: 'repeat'; record: MessageRecord }
   | { kind: 'refused' };
+
+/**
+ * Where a stored message went in the two feeds, and new_message's row as the
+ * feeds hold it (JSON text written by Postgres). Null for a message stored
+ * before the feed existed, found again by a retry.
+ */
+export interface StoredFeed {
+  rowJson: string;
+  senderPos: number;
+  receiverPos: number;
+}
 
 /** Known not stored: the database could not be reached in time. */
 export class SendNotStoredError extends UnavailableError {
@@ -115,6 +126,22 @@ const SHUTDOWN_RETRY_SHARE = 0.4;
  * join of two CTEs is a nested loop (500 x 500 comparisons) for the planner,
  * which cannot know their sizes.
  */
+/**
+ * new_message's row (contract, "Rows"; the fields and order of
+ * toNewMessageRow) for inserted message `s` with its users `su` and `ru`,
+ * written by Postgres in the statement that stores it: the same text goes
+ * into both feeds and, parsed, to the live sockets, so the two cannot differ.
+ */
+const NEW_MESSAGE_ROW_SQL = `concat(
+    '{"id":', s.id, ',"senderId":', s.sender_id, ',"receiverId":', s.receiver_id,
+    ',"chatConstantId":', s.chat_constant_id, ',"groupId":0,"message":', to_json(s.message),
+    ',"readStatus":0,"messageType":', s.message_type, ',"deletedId":0',
+    ',"created":', s.created, ',"updated":', s.created,
+    ',"senderName":', to_json(su.name), ',"senderImage":', to_json(su.image),
+    ',"recieverImage":', to_json(ru.image), ',"recieverName":', to_json(ru.name),
+    CASE WHEN s.client_message_id IS NOT NULL THEN concat(',"clientMessageId":', to_json(s.client_message_id)) END,
+    '}')`;
+
 const STORE_BATCH_SQL = `
 WITH input AS (
   SELECT * FROM json_to_recordset($1::json) AS t(
@@ -153,7 +180,8 @@ inserted AS (
   FROM numbered
   ORDER BY id
   ON CONFLICT DO NOTHING
-  RETURNING id, chat_constant_id, sender_id, receiver_id, created, message_key
+  RETURNING id, chat_constant_id, sender_id, receiver_id, created, message_key, message, message_type,
+    client_message_id
 ),
 conversation AS (
   INSERT INTO chat_constants (id, sender_id, receiver_id, user_low_id, user_high_id, last_message_id, created, updated)
@@ -168,14 +196,33 @@ conversation AS (
     updated = GREATEST(chat_constants.updated, EXCLUDED.updated),
     cleared_by_low = false,
     cleared_by_high = false
-)
-SELECT NULL::integer AS ord, message_key, id, chat_constant_id, NULL::boolean AS accepted, NULL::json AS existing
-FROM inserted
+  RETURNING id
+),
+rendered AS MATERIALIZED (
+  SELECT s.id, s.chat_constant_id, s.message_key, s.sender_id, s.receiver_id, ${NEW_MESSAGE_ROW_SQL} AS row_json
+  FROM inserted s
+  JOIN users su ON su.id = s.sender_id
+  JOIN users ru ON ru.id = s.receiver_id
+  -- Reading conversation first makes its upserts (row locks) come before the feed heads' locks:
+  -- the lock order of ConversationsService.clear, so the two never deadlock.
+  WHERE (SELECT count(*) FROM conversation) >= 0
+),
+feed_source AS (
+  SELECT sender_id AS user_id, id::bigint AS ord, 'new_message'::text AS event, row_json AS data, id AS message_id
+  FROM rendered
+  UNION ALL
+  SELECT receiver_id, id, 'new_message', row_json, id FROM rendered
+),${FEED_APPEND_CTES}
+SELECT NULL::integer AS ord, message_key, id, chat_constant_id, NULL::boolean AS accepted, NULL::json AS existing,
+  row_json, NULL::integer AS feed_user, NULL::bigint AS feed_pos
+FROM rendered
 UNION ALL
 SELECT i.ord, i.message_key, NULL, NULL, EXISTS (SELECT 1 FROM accepted a WHERE a.ord = i.ord),
-  (${existingRowSql('i')})
+  (${existingRowSql('i')}), NULL, NULL, NULL
 FROM input i
-WHERE NOT EXISTS (SELECT 1 FROM inserted s WHERE s.message_key = i.message_key)`;
+WHERE NOT EXISTS (SELECT 1 FROM inserted s WHERE s.message_key = i.message_key)
+UNION ALL
+SELECT NULL, NULL, message_id, NULL, NULL, NULL, NULL, user_id, pos FROM feed_appended`;
 
 /** The stored row (as JSON) holding the key of input row `alias`, or NULL. */
 function existingRowSql(alias: string): string {
@@ -183,7 +230,14 @@ function existingRowSql(alias: string): string {
       'sender_id', m.sender_id, 'receiver_id', m.receiver_id, 'message', m.message,
       'message_type', m.message_type, 'read_status', m.read_status, 'deleted_id', m.deleted_id,
       'created', m.created, 'updated', m.updated, 'message_key', m.message_key,
-      'client_message_id', m.client_message_id)
+      'client_message_id', m.client_message_id,
+      -- Its own earlier run (a lost answer, moments ago): the feed entries it wrote, near the heads.
+      'sender_feed', CASE WHEN m.message_key = ${alias}.message_key THEN (
+        SELECT json_build_object('pos', f.pos, 'data', f.data) FROM feed_events f
+        WHERE f.user_id = m.sender_id AND f.message_id = m.id ORDER BY f.pos DESC LIMIT 1) END,
+      'receiver_pos', CASE WHEN m.message_key = ${alias}.message_key THEN (
+        SELECT f.pos FROM feed_events f
+        WHERE f.user_id = m.receiver_id AND f.message_id = m.id ORDER BY f.pos DESC LIMIT 1) END)
     FROM messages m
     WHERE m.message_key = ${alias}.message_key
        OR (m.sender_id = ${alias}.sender_id AND m.client_message_id = ${alias}.client_message_id)
@@ -201,11 +255,17 @@ FROM json_to_recordset($1::json) AS i(ord integer, message_key uuid, client_mess
 
 interface ResultRow {
   ord: number | null;
-  message_key: string;
+  /** Null on feed rows. */
+  message_key: string | null;
+  /** The stored message's id (on feed rows, the message the entry is about). */
   id: number | null;
   chat_constant_id: number | null;
   accepted: boolean | null;
   existing: ExistingRow | null;
+  row_json: string | null;
+  /** Feed rows: whose feed, at which position. */
+  feed_user: number | null;
+  feed_pos: number | string | null;
 }
 
 interface ExistingRow {
@@ -221,6 +281,8 @@ interface ExistingRow {
   updated: number | string;
   message_key: string | null;
   client_message_id: string | null;
+  sender_feed: { pos: number | string; data: string } | null;
+  receiver_pos: number | string | null;
 }
 
 interface PendingSend {
@@ -514,10 +576,30 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
     const outcomes = new Map<PendingSend, StoreOutcome>();
     const unresolved: Array<{ ord: number; pending: PendingSend }> = [];
     const byKey = new Map(sent.map((pending) => [pending.key, pending]));
+    // message id -> user id -> position
+    const positions = new Map<number, Map<number, number>>();
     for (const row of rows) {
+      if (row.feed_user === null) continue;
+      const id = Number(row.id);
+      const byUser = positions.get(id) ?? new Map<number, number>();
+      byUser.set(Number(row.feed_user), Number(row.feed_pos));
+      positions.set(id, byUser);
+    }
+    for (const row of rows) {
+      if (row.feed_user !== null) continue;
       if (row.id !== null) {
-        const pending = byKey.get(row.message_key)!;
-        outcomes.set(pending, { kind: 'stored', record: freshRecord(pending.message, row) });
+        const pending = byKey.get(row.message_key!)!;
+        const record = freshRecord(pending.message, row);
+        const feed = positions.get(record.id)!;
+        outcomes.set(pending, {
+          kind: 'stored',
+          record,
+          feed: {
+            rowJson: row.row_json!,
+            senderPos: feed.get(record.senderId)!,
+            receiverPos: feed.get(record.receiverId)!,
+          },
+        });
         continue;
       }
       const pending = sent[row.ord!];
@@ -671,7 +753,16 @@ function existingOutcome(pending: PendingSend, row: ExistingRow): StoreOutcome {
     updated: Number(row.updated),
     clientMessageId: row.client_message_id,
   };
-  return { kind: row.message_key === pending.key ? 'stored' : 'repeat', record };
+  if (row.message_key !== pending.key) return { kind: 'repeat', record };
+  const feed =
+    row.sender_feed && row.receiver_pos !== null
+      ? {
+          rowJson: row.sender_feed.data,
+          senderPos: Number(row.sender_feed.pos),
+          receiverPos: Number(row.receiver_pos),
+        }
+      : null;
+  return { kind: 'stored', record, feed };
 }
 
 /**

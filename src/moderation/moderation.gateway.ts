@@ -2,7 +2,7 @@ import { Ack, ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
 import { ActsAs } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
-import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
+import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { BlockUserDto } from './dto/block-user.dto.js';
 import { ReportUserDto } from './dto/report-user.dto.js';
@@ -22,11 +22,10 @@ export class ModerationGateway {
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    await this.moderation.setBlock(dto.userId, dto.user2Id, dto.status);
-    // Status and userId go out as strings, as the legacy server sent them.
+    const feed = await this.moderation.setBlock(dto.userId, dto.user2Id, dto.status);
+    // block_data reached every socket of both users (SocketDelivery); the ack repeats it.
     const payload = { block_data: String(dto.status), userId: String(dto.userId) };
-    this.notifier.toUsers([dto.userId, dto.user2Id], 'block_data', payload);
-    this.notifier.acknowledge(ack, payload);
+    this.notifier.acknowledge(ack, this.notifier.forSocket(client, payload, feed.get(dto.userId)));
   }
 
   @SubscribeMessage('report_user')

@@ -3,7 +3,7 @@ import type { ChatSocket } from '../common/chat-socket.js';
 import { ForbiddenError } from '../errors/domain-errors.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { FloodControlService } from '../flood-control/flood-control.service.js';
-import { UserNotifier } from '../realtime/user-notifier.js';
+import { SocketServer } from '../realtime/socket-server.js';
 import { UsersService } from '../users/users.service.js';
 import { PresenceStore } from './presence-store.js';
 
@@ -12,7 +12,7 @@ import { PresenceStore } from './presence-store.js';
 export class PresenceService {
   constructor(
     private readonly users: UsersService,
-    private readonly notifier: UserNotifier,
+    private readonly sockets: SocketServer,
     private readonly store: PresenceStore,
     private readonly metrics: ChatMetrics,
     private readonly floodControl: FloodControlService,
@@ -36,10 +36,10 @@ export class PresenceService {
     }
     // Already bound, or gone while the profile was read (joining then would leave a ghost in the room).
     if (client.data.userId === userId || !client.connected) return;
-    this.notifier.bind(client, userId);
+    this.sockets.bind(client, userId);
     // Once per socket: token sockets are bound at connect (TokenAuthGateway), others by connect_user.
     this.metrics.binds.inc({ kind: client.data.tokenUserId === undefined ? 'legacy' : 'token' });
-    this.store.socketsChanged(userId, this.notifier.localSocketCount(userId));
+    this.store.socketsChanged(userId, this.sockets.localSocketCount(userId));
     // Over MAX_SOCKETS_PER_USER here, the user's oldest socket goes.
     this.floodControl.enforceSocketCap(userId);
   }
@@ -48,7 +48,7 @@ export class PresenceService {
   unbound(client: ChatSocket): void {
     const userId = client.data.userId;
     if (userId !== undefined)
-      this.store.socketsChanged(userId, this.notifier.localSocketCount(userId));
+      this.store.socketsChanged(userId, this.sockets.localSocketCount(userId));
   }
 
   /** The users among `userIds` that are online. */

@@ -27,6 +27,7 @@ export const ANSWER: Record<string, string> = {
   delete_chat: 'cleared_chat',
   report_user: 'report_data',
   read_unread: 'read_status',
+  sync: 'sync_data',
 };
 /** Every answer event (not exception): none of them may follow a refused request. */
 export const ANSWER_EVENTS = [...Object.values(ANSWER), 'read_data_status'];

@@ -23,6 +23,7 @@ export const KNOWN_EVENTS = [
   'delete_chat',
   'report_user',
   'read_unread',
+  'sync',
 ] as const;
 export type KnownEvent = (typeof KNOWN_EVENTS)[number];
 
@@ -310,6 +311,15 @@ function validPayload(event: KnownEvent, actor: number): fc.Arbitrary<Record<str
       );
     case 'read_unread':
       return fc.record({ userId: me, user2Id: peer });
+    case 'sync':
+      return fc.record(
+        {
+          userId: me,
+          since: fc.oneof(fc.nat({ max: 1000 }), fc.constantFrom('0', '5', '999999')),
+          limit: fc.oneof(fc.integer({ min: 1, max: 500 }), fc.constantFrom('1', '100', '500')),
+        },
+        { requiredKeys: ['userId', 'since'] },
+      );
   }
 }
 
@@ -331,6 +341,7 @@ const FIELDS = [
   'limit',
   'beforeId',
   'comment',
+  'since',
 ];
 
 /** A field of the payload, mostly, or any field of the contract (maybe absent here). */

@@ -30,6 +30,8 @@ const TABLES: Array<[string, string]> = [
   ['messages', 'id'],
   ['blocks', 'blocker_id, blocked_id'],
   ['reports', 'id'],
+  ['feed_heads', 'user_id'],
+  ['feed_events', 'user_id, pos'],
 ];
 
 /**
@@ -57,6 +59,7 @@ const SERVER_EVENTS = [
   'report_data',
   'read_status',
   'read_data_status',
+  'sync_data',
 ];
 /** Sent to every socket of a user: they may still be arriving from an earlier request. */
 const BROADCASTS = new Set(['new_message', 'read_status', 'block_data']);
@@ -133,6 +136,8 @@ function isAnswer(event: KnownEvent, received: Received, user: number | undefine
     case 'read_unread':
       // The caller's own answer, which follows read_status.
       return received.event === 'read_data_status';
+    case 'sync':
+      return received.event === 'sync_data';
   }
 }
 

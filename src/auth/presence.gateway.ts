@@ -9,12 +9,13 @@ import {
 import { BindsIdentity } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatServer, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
-import { LegacyGateway } from '../common/legacy-gateway.decorator.js';
-import { assertTokenUser } from '../auth/token-user.js';
+import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
+import { assertTokenUser } from './token-user.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
+import { SocketServer } from '../realtime/socket-server.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { ConnectUserDto } from './dto/connect-user.dto.js';
-import { PresenceService } from './presence.service.js';
+import { PresenceService } from '../presence/presence.service.js';
 
 @LegacyGateway()
 export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
@@ -23,11 +24,12 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
   constructor(
     private readonly presence: PresenceService,
     private readonly notifier: UserNotifier,
+    private readonly sockets: SocketServer,
     private readonly metrics: ChatMetrics,
   ) {}
 
   afterInit(server: ChatServer): void {
-    this.notifier.attach(server);
+    this.sockets.attach(server);
   }
 
   handleDisconnect(client: ChatSocket): void {
@@ -49,5 +51,6 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
       success_message: 'connected successfully',
       userId: dto.userId,
     });
+    this.notifier.announceBound(client);
   }
 }

@@ -1,7 +1,7 @@
 import { applyDecorators, UseFilters, UseInterceptors } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
-import { ActingUserChecks } from './acting-user.js';
-import { LegacyExceptionFilter } from './legacy-exception.filter.js';
+import { ActingUserChecks } from '../common/acting-user.js';
+import { LegacyExceptionFilter } from '../common/legacy-exception.filter.js';
 import { SocketEventInterceptor } from './socket-event.interceptor.js';
 
 /**

@@ -15,8 +15,8 @@ import { SHUTTING_DOWN, type Refusal } from '../flood-control/refusal.js';
 import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
 import { chatPacketParser } from '../realtime/json-text.js';
 import { RedisConnections } from '../redis/redis-connections.js';
-import type { ChatSocket } from './chat-socket.js';
-import { securityHeaders } from './http-hardening.js';
+import type { ChatSocket } from '../common/chat-socket.js';
+import { securityHeaders } from '../common/http-hardening.js';
 
 /** A socket event's arguments as socket.io passes them: the payload(s), then the ack if any. */
 type EventArgs = unknown[];
@@ -276,7 +276,8 @@ export class LegacyIoAdapter extends IoAdapter {
     const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
     const admitted = lifecycle.draining
       ? SHUTTING_DOWN
-      : floodControl.admit(state, data, lifecycle.pending);
+      : (floodControl.outboundRefusal(socket) ??
+        floodControl.admit(state, data, lifecycle.pending));
     if (typeof admitted !== 'number') {
       this.refuse(socket, route.message, ack, admitted);
       return;
@@ -307,6 +308,9 @@ export class LegacyIoAdapter extends IoAdapter {
     const floodControl = this.floodControl!;
     if (!socket.connected) return floodControl.dropped();
     if (this.lifecycle!.draining) return this.refuse(socket, route.message, ack, SHUTTING_DOWN);
+    // Answers already queued behind this one may have filled the outbound bound since arrival.
+    const unread = floodControl.outboundRefusal(socket);
+    if (unread) return this.refuse(socket, route.message, ack, unread);
     const verdict = floodControl.rateRefusal(socket.id, socket.data.userId, route.message, data);
     if (verdict) {
       const refusal = await verdict;
