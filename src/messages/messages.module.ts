@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { ModerationModule } from '../moderation/moderation.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { MessagesGateway } from './messages.gateway.js';
 import { MessagesService } from './messages.service.js';
 import { SendBatcher } from './send-batcher.js';
 
 @Module({
-  imports: [UsersModule, ModerationModule],
+  imports: [UsersModule],
   providers: [MessagesGateway, MessagesService, SendBatcher],
   exports: [MessagesService, SendBatcher],
 })

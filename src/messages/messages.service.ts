@@ -6,7 +6,7 @@ import { FeedPositions, parseFeedPositions } from '../feed/feed-positions.js';
 import { FEED_APPEND_CTES, FEED_POSITIONS_SQL } from '../feed/feed.sql.js';
 import './message-events.js';
 import { UnavailableError } from '../errors/domain-errors.js';
-import { ModerationService } from '../moderation/moderation.service.js';
+import { blockRefusalMessage } from '../moderation/block-rule.sql.js';
 import { UsersService } from '../users/users.service.js';
 import type { MessageType } from './message.entity.js';
 import { JsonText } from '../realtime/json-text.js';
@@ -112,7 +112,6 @@ export class MessagesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
-    private readonly moderation: ModerationService,
     private readonly batcher: SendBatcher,
     private readonly events: DomainEvents,
   ) {}
@@ -128,45 +127,48 @@ export class MessagesService {
     text: string,
     clientMessageId?: string,
   ): Promise<SendResult> {
-    // A second attempt only when a block was lifted between the insert and the diagnosis.
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const message = { senderId, receiverId, messageType, text, created: unixSeconds() };
-      const outcome = await this.batcher.store(
-        clientMessageId === undefined ? message : { ...message, clientMessageId },
-      );
-      if (outcome.kind === 'stored' && outcome.feed) {
-        // Postgres wrote the row with the profiles as they were at the commit (see NEW_MESSAGE_ROW_SQL).
-        const row = JSON.parse(outcome.feed.rowJson) as NewMessageRow;
-        const feed = new Map([
-          [senderId, outcome.feed.senderPos],
-          [receiverId, outcome.feed.receiverPos],
-        ]);
-        this.events.publish('message.stored', { row, feed });
-        return { stored: true, repeat: false, row, feed };
-      }
-      if (outcome.kind !== 'refused') {
-        const { record } = outcome;
-        // Read after the commit, so a profile changed meanwhile shows in this answer.
-        const [sender, receiver] = await this.users
-          .requireProfiles(record.senderId, record.receiverId)
-          .catch((error: unknown) => {
-            // Stored: the generic "not carried out, please retry" would be a lie.
-            throw new UnavailableError(
-              `the message was stored (id ${record.id}), but the server could not complete its answer ` +
-                `(${error instanceof Error ? error.message : String(error)}); get_message shows it`,
-            );
-          });
-        const row = toNewMessageRow(record, sender, receiver);
-        if (outcome.kind === 'repeat') return { stored: true, repeat: true, row, feed: new Map() };
-        // Stored before the feed existed, found again by a retry: delivered live only.
-        this.events.publish('message.stored', { row, feed: new Map() });
-        return { stored: true, repeat: false, row, feed: new Map() };
-      }
-      await this.users.requireStoredProfiles(senderId, receiverId);
-      const refusal = await this.moderation.blockRefusal(senderId, receiverId);
-      if (refusal) return { stored: false, refusal };
+    const message = { senderId, receiverId, messageType, text, created: unixSeconds() };
+    const outcome = await this.batcher.store(
+      clientMessageId === undefined ? message : { ...message, clientMessageId },
+    );
+    if (outcome.kind === 'stored' && outcome.feed) {
+      // Postgres wrote the row with the profiles as they were at the commit (see NEW_MESSAGE_ROW_SQL).
+      const row = JSON.parse(outcome.feed.rowJson) as NewMessageRow;
+      const feed = new Map([
+        [senderId, outcome.feed.senderPos],
+        [receiverId, outcome.feed.receiverPos],
+      ]);
+      this.events.publish('message.stored', { row, feed });
+      return { stored: true, repeat: false, row, feed };
     }
-    throw new Error(`message from ${senderId} to ${receiverId} was neither stored nor refused`);
+    if (outcome.kind !== 'refused') {
+      const { record } = outcome;
+      // Read after the commit, so a profile changed meanwhile shows in this answer.
+      const [sender, receiver] = await this.users
+        .requireProfiles(record.senderId, record.receiverId)
+        .catch((error: unknown) => {
+          // Stored: the generic "not carried out, please retry" would be a lie.
+          throw new UnavailableError(
+            `the message was stored (id ${record.id}), but the server could not complete its answer ` +
+              `(${error instanceof Error ? error.message : String(error)}); get_message shows it`,
+          );
+        });
+      const row = toNewMessageRow(record, sender, receiver);
+      if (outcome.kind === 'repeat') return { stored: true, repeat: true, row, feed: new Map() };
+      // Stored before the feed existed, found again by a retry: delivered live only.
+      this.events.publish('message.stored', { row, feed: new Map() });
+      return { stored: true, repeat: false, row, feed: new Map() };
+    }
+    if (outcome.refusal === 'unknown_sender' || outcome.refusal === 'unknown_receiver') {
+      // The cache may still hold a user the statement found missing: the database decides.
+      await this.users.requireStoredProfiles(senderId, receiverId);
+      // Created between the statement and this read: nothing was stored, so a resend is safe.
+      throw new UnavailableError(
+        'the message was not stored (a user was just created); please send it again',
+      );
+    }
+    // The statement judged the block rule in the same snapshot as the insert.
+    return { stored: false, refusal: blockRefusalMessage(outcome.refusal) };
   }
 
   async history(

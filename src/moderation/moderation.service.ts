@@ -5,12 +5,12 @@ import { DomainEvents } from '../events/domain-events.js';
 import { FeedPositions, parseFeedPositions } from '../feed/feed-positions.js';
 import { FEED_APPEND_CTES, FEED_POSITIONS_SQL } from '../feed/feed.sql.js';
 import { UsersService } from '../users/users.service.js';
+import { BlockRefusal, blockRefusalMessage, blockRefusalSql } from './block-rule.sql.js';
 import './moderation-events.js';
 import { Block } from './block.entity.js';
 import { Report } from './report.entity.js';
 
-export const YOU_BLOCKED = 'You Have Blocked This User';
-export const BLOCKED_BY = 'You Are Blocked By This User';
+export { BLOCKED_BY, YOU_BLOCKED } from './block-rule.sql.js';
 
 @Injectable()
 export class ModerationService {
@@ -53,20 +53,13 @@ export class ModerationService {
     return feed;
   }
 
-  /**
-   * Why a message between the two may not be sent, or null. The sender's own
-   * block wins when both blocked each other (contract, "Semantics").
-   */
+  /** Why a message from `senderId` to `receiverId` may not be sent (the block rule), or null. */
   async blockRefusal(senderId: number, receiverId: number): Promise<string | null> {
-    const blocks = await this.dataSource.getRepository(Block).find({
-      where: [
-        { blockerId: senderId, blockedId: receiverId },
-        { blockerId: receiverId, blockedId: senderId },
-      ],
-    });
-    if (blocks.some((b) => b.blockerId === senderId)) return YOU_BLOCKED;
-    if (blocks.length > 0) return BLOCKED_BY;
-    return null;
+    const [{ refusal }]: Array<{ refusal: BlockRefusal | null }> = await this.dataSource.query(
+      `SELECT ${blockRefusalSql('$1::integer', '$2::integer')} AS refusal`,
+      [senderId, receiverId],
+    );
+    return refusal && blockRefusalMessage(refusal);
   }
 
   /** Every report is kept. */
