@@ -7,7 +7,6 @@ import { FEED_APPEND_CTES, FEED_POSITIONS_SQL } from '../feed/feed.sql.js';
 import { UsersService } from '../users/users.service.js';
 import { BlockRefusal, blockRefusalMessage, blockRefusalSql } from './block-rule.sql.js';
 import './moderation-events.js';
-import { Block } from './block.entity.js';
 import { Report } from './report.entity.js';
 
 export { BLOCKED_BY, YOU_BLOCKED } from './block-rule.sql.js';
