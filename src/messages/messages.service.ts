@@ -6,6 +6,7 @@ import { FeedPositions, parseFeedPositions } from '../feed/feed-positions.js';
 import { FEED_APPEND_CTES, FEED_POSITIONS_SQL } from '../feed/feed.sql.js';
 import './message-events.js';
 import { UnavailableError } from '../errors/domain-errors.js';
+import { visibleToSql } from '../conversations/clear-rule.sql.js';
 import { blockRefusalMessage } from '../moderation/block-rule.sql.js';
 import { UsersService } from '../users/users.service.js';
 import type { MessageType } from './message.entity.js';
@@ -74,7 +75,7 @@ WITH conversation AS (
 page_start AS (
   SELECT CASE WHEN $3::integer IS NULL THEN 0 ELSE COALESCE((
     SELECT m.id FROM messages m
-    WHERE m.chat_constant_id = (SELECT id FROM conversation) AND m.id < $4::bigint AND m.deleted_id <> $1
+    WHERE m.chat_constant_id = (SELECT id FROM conversation) AND m.id < $4::bigint AND ${visibleToSql('m', '$1')}
     ORDER BY m.id DESC
     OFFSET $3::integer - 1 LIMIT 1), 0) END AS id
 ),
@@ -85,7 +86,7 @@ parties AS (
 marked AS (
   UPDATE messages m SET read_status = 1
   WHERE m.chat_constant_id = (SELECT id FROM conversation)
-    AND m.id >= (SELECT id FROM page_start) AND m.id < $4::bigint AND m.deleted_id <> $1
+    AND m.id >= (SELECT id FROM page_start) AND m.id < $4::bigint AND ${visibleToSql('m', '$1')}
     AND m.receiver_id = $1 AND m.read_status = 0
   RETURNING m.id
 ),
@@ -105,7 +106,7 @@ SELECT (SELECT count(*) FROM marked)::integer AS marked_read, ${FEED_POSITIONS_S
     ',' ORDER BY m.id), '') || ']' AS rows_json
 FROM messages m
 WHERE m.chat_constant_id = (SELECT id FROM conversation)
-  AND m.id >= (SELECT id FROM page_start) AND m.id < $4::bigint AND m.deleted_id <> $1`;
+  AND m.id >= (SELECT id FROM page_start) AND m.id < $4::bigint AND ${visibleToSql('m', '$1')}`;
 
 @Injectable()
 export class MessagesService {

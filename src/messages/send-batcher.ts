@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig, isEmbedded } from '../config/app-config.js';
+import { REOPEN_CONVERSATION_SQL } from '../conversations/clear-rule.sql.js';
 import { FEED_APPEND_CTES } from '../feed/feed.sql.js';
 import { UnavailableError } from '../errors/domain-errors.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
@@ -201,8 +202,7 @@ conversation AS (
   ON CONFLICT (user_low_id, user_high_id) DO UPDATE SET
     last_message_id = GREATEST(chat_constants.last_message_id, EXCLUDED.last_message_id),
     updated = GREATEST(chat_constants.updated, EXCLUDED.updated),
-    cleared_by_low = false,
-    cleared_by_high = false
+    ${REOPEN_CONVERSATION_SQL}
   RETURNING id
 ),
 rendered AS MATERIALIZED (
