@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { AppConfig } from './config/app-config.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DeliveryModule } from './delivery/delivery.module.js';
+import { DomainErrorHttpFilter } from './errors/domain-error-http.filter.js';
 import { EventsModule } from './events/events.module.js';
 import { FeedModule } from './feed/feed.module.js';
 import { FloodControlModule } from './flood-control/flood-control.module.js';
@@ -44,6 +46,8 @@ export class AppModule {
         DeliveryModule,
         HealthModule,
       ],
+      // Services' DomainErrors on the HTTP API; the socket side has LegacyExceptionFilter.
+      providers: [{ provide: APP_FILTER, useClass: DomainErrorHttpFilter }],
     };
   }
 }

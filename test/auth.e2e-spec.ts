@@ -260,6 +260,14 @@ const CASES: Case[] = [
     /^invalid subject: sub must be a user id/,
   ),
   handshakeCase('token with sub "0"', () => token('0'), /^invalid subject: sub must be a user id/),
+  // One user, one subject spelling: Alice's id in any other spelling is refused like "alice".
+  ...['01', '+1', '1.0', ' 1', '1e0', '2147483648'].map((sub) =>
+    handshakeCase(
+      `token with sub ${JSON.stringify(sub)} (not the canonical spelling of a user id)`,
+      () => token(sub),
+      /^invalid subject: sub must be a user id/,
+    ),
+  ),
   handshakeCase(
     'token from another issuer',
     () => token(String(ALICE), { claims: { iss: 'https://evil.example.com' } }),

@@ -3,7 +3,7 @@
 // abusive sockets closed, a cap on a user's sockets, and every refusal counted.
 // Timing is never asserted; the counts each test measured are printed.
 import { loadConfig } from '../src/config/app-config.js';
-import { UserNotifier } from '../src/realtime/user-notifier.js';
+import { SocketServer } from '../src/realtime/socket-server.js';
 import {
   flood,
   grown,
@@ -75,6 +75,8 @@ describe('flood control with the default limits', () => {
         'rate_user',
         'shutting_down',
         'socket_cap',
+        'socket_outbound_bytes',
+        'disconnected_slow_reader',
         'socket_queue_bytes',
         'socket_queue_full',
       ].sort(),
@@ -204,7 +206,7 @@ describe('flood control with the default limits', () => {
       false,
     ]);
     expect(sockets.slice(4).every((socket) => socket.connected)).toBe(true);
-    expect(server.app.get(UserNotifier).localSocketCount(ALICE)).toBe(DEFAULTS.maxSocketsPerUser);
+    expect(server.app.get(SocketServer).localSocketCount(ALICE)).toBe(DEFAULTS.maxSocketsPerUser);
     const [conversation] = await chatListing(bob, BOB);
     expect(conversation).toMatchObject({ user_id: ALICE, isOnline: 1 });
     const counted = grown(before, await refusals(server.url));
@@ -310,7 +312,7 @@ describe('per-socket queue bounds (SOCKET_QUEUE_LIMIT=5, SOCKET_QUEUE_BYTES=3000
       await eventually(async () => expect(gate.held()).toBe(1));
       alice.close();
       await eventually(async () =>
-        expect(server.app.get(UserNotifier).localSocketCount(ALICE)).toBe(0),
+        expect(server.app.get(SocketServer).localSocketCount(ALICE)).toBe(0),
       );
       gate.release();
       await eventually(async () =>

@@ -124,6 +124,33 @@ describe('admin API: wrong tokens are limited per client address', () => {
     });
   });
 
+  describe('with the default limits (10 wrong tokens a minute)', () => {
+    const server = useTestServer({ env: {} });
+
+    it('50 concurrent wrong tokens from one address: at most 10 answered 401, the rest 429', async () => {
+      const attacker = { localAddress: '127.0.0.7' };
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => putAdmin(server, `wrong-token-${i}`, attacker)),
+      );
+      const unauthorized = answers.filter((a) => a.status === 401).length;
+      const blocked = answers.filter((a) => a.status === 429).length;
+      console.log(
+        `50 concurrent wrong admin tokens from one address: ${unauthorized} answered 401, ${blocked} 429, ` +
+          `${50 - unauthorized - blocked} other`,
+      );
+      expect(unauthorized).toBeLessThanOrEqual(10);
+      expect(unauthorized + blocked).toBe(50);
+      expect((await putAdmin(server, ADMIN_TOKEN, attacker)).status).toBe(429);
+      // The backend, hammering with the right token at once from its own address, is never limited.
+      const backend = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          putAdmin(server, ADMIN_TOKEN, { localAddress: '127.0.0.8' }),
+        ),
+      );
+      expect(backend.filter((a) => a.status !== 200)).toEqual([]);
+    });
+  });
+
   describe('with TRUST_PROXY=loopback (behind a proxy on this host)', () => {
     const server = useTestServer({ env: { ...LIMIT_ENV, TRUST_PROXY: 'loopback' } });
 
@@ -176,6 +203,19 @@ describe('admin API: wrong tokens are limited per client address', () => {
       expect(answers).toEqual(Array(MAX_FAILURES).fill(401));
       expect((await putAdmin(nodes[1], ADMIN_TOKEN, attacker)).status).toBe(429);
       expect((await putAdmin(nodes[0], ADMIN_TOKEN, attacker)).status).toBe(429);
+    });
+
+    it('30 concurrent wrong tokens spread over two nodes: at most the budget of one answered 401', async () => {
+      const attacker = { localAddress: '127.0.0.9' };
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => putAdmin(nodes[i % 2], `wrong-${i}`, attacker)),
+      );
+      const unauthorized = answers.filter((a) => a.status === 401).length;
+      console.log(
+        `30 concurrent wrong admin tokens over two nodes (budget ${MAX_FAILURES}): ${unauthorized} answered 401`,
+      );
+      expect(unauthorized).toBeLessThanOrEqual(MAX_FAILURES);
+      expect(answers.filter((a) => a.status !== 401 && a.status !== 429)).toEqual([]);
     });
   });
 });

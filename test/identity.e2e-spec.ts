@@ -254,6 +254,65 @@ describe('identity', () => {
     });
   });
 
+  describe('which refusal comes first', () => {
+    const NOT_BOUND = 'this socket is not connected as a user yet: emit connect_user first';
+
+    /** The request with its other party (or, for chat_listing, its only id) broken. */
+    function invalidPayload(event: string, me: unknown): Record<string, unknown> {
+      return event === 'chat_listing'
+        ? { userId: '12abc' }
+        : {
+            ...validPayload(event, me, BOB),
+            [event === 'send_message' || event === 'get_message' || event === 'delete_chat'
+              ? 'receiverId'
+              : 'user2Id']: '12abc',
+          };
+    }
+
+    // Validation first (contract, "Bad input"): whoever may act, an invalid
+    // payload gets its validation error, the same as from the right user.
+    it.each(BOUND_EVENTS)(
+      '%s: an invalid payload gets its validation error from an unbound socket and from another user',
+      async (event) => {
+        const alice = await connectAs(server.url, ALICE);
+        const validation = (await expectException(alice, event, invalidPayload(event, ALICE)))
+          .message;
+        expect(validation).toMatch(/must be an id/);
+
+        const unbound = await connect(server.url);
+        expect((await expectException(unbound, event, invalidPayload(event, ALICE))).message).toBe(
+          validation,
+        );
+        expect(
+          (await expectException(unbound, event, JSON.stringify(invalidPayload(event, ALICE))))
+            .message,
+        ).toBe(validation);
+        const carol = await connectAs(server.url, CAROL);
+        expect((await expectException(carol, event, invalidPayload(event, ALICE))).message).toBe(
+          validation,
+        );
+      },
+    );
+
+    it.each(BOUND_EVENTS)(
+      '%s: a valid payload gets the identity refusal, naming the field',
+      async (event) => {
+        const field = ['send_message', 'get_message', 'delete_chat'].includes(event)
+          ? 'senderId'
+          : 'userId';
+        const unbound = await connect(server.url);
+        expect(
+          (await expectException(unbound, event, validPayload(event, String(ALICE), BOB))).message,
+        ).toBe(NOT_BOUND);
+        const carol = await connectAs(server.url, CAROL);
+        expect(
+          (await expectException(carol, event, JSON.stringify(validPayload(event, ALICE, BOB))))
+            .message,
+        ).toBe(`${field} must be the user this socket is connected as (${CAROL})`);
+      },
+    );
+  });
+
   describe('unknown users', () => {
     it.each(PAIR_EVENTS)('%s naming a user who does not exist is refused', async (event) => {
       const alice = await connectAs(server.url, ALICE);

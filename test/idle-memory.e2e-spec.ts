@@ -7,7 +7,7 @@ import { runInNewContext } from 'node:vm';
 import { io as ioV4 } from 'socket.io-client';
 import ioV2 from 'socket.io-client-v2';
 import { PresenceService } from '../src/presence/presence.service.js';
-import { UserNotifier } from '../src/realtime/user-notifier.js';
+import { SocketServer } from '../src/realtime/socket-server.js';
 import { eventually } from './support/protocol.js';
 import { connectAs, emitWithAck, waitFor, type TestSocket } from './support/sockets.js';
 import { useTestServer } from './support/suite.js';
@@ -50,7 +50,7 @@ describe('idle sockets', () => {
 
   const serverSocketOf = (client: TestSocket) =>
     server.app
-      .get(UserNotifier)
+      .get(SocketServer)
       .localSockets()
       .find((socket) => socket.id === client.id);
 

@@ -841,3 +841,31 @@ describe('messages', () => {
     });
   });
 });
+
+describe('MESSAGE_MAX_LENGTH', () => {
+  // Two servers in one process: each keeps its own limit (no setting in module state).
+  const short = useTestServer({ env: { MESSAGE_MAX_LENGTH: '5' }, users: [[ALICE], [BOB]] });
+  const long = useTestServer({ users: [[ALICE], [BOB]] });
+
+  it.each([
+    ['a plain object', (message: string) => ({ ...payloadFor(message) })],
+    ['ids as strings', (message: string) => ({ ...payloadFor(message), senderId: '1' })],
+    ['a JSON string', (message: string) => JSON.stringify(payloadFor(message))],
+  ])('each server applies its own limit to %s', async (_name, payload) => {
+    const onShort = await connectAs(short.url, ALICE);
+    const onLong = await connectAs(long.url, ALICE);
+    expect(await sendMessage(onShort, payload('12345'))).toMatchObject({ message: '12345' });
+    expect(await sendMessage(onShort, payload('😀😀😀😀😀'))).toMatchObject({
+      message: '😀😀😀😀😀',
+    });
+    const refused = await expectException(onShort, 'send_message', payload('123456'));
+    expect(refused.message).toBe('message must be at most 5 characters long');
+    expect(await sendMessage(onLong, payload('123456'))).toMatchObject({ message: '123456' });
+    const tooLong = await expectException(onLong, 'send_message', payload('x'.repeat(10_001)));
+    expect(tooLong.message).toBe('message must be at most 10000 characters long');
+  });
+
+  function payloadFor(message: string) {
+    return { senderId: ALICE, receiverId: BOB, messageType: 0, message };
+  }
+});

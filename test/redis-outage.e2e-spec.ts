@@ -2,7 +2,8 @@
 // Postgres and a Redis of the test's own, which the test stops for 10 s under
 // steady sends. No node exits, every send is answered, local deliveries go on,
 // cross-node delivery and presence come back by themselves; a node may even
-// start while Redis is down. Each test prints what it counted.
+// start while Redis is down. A frozen Redis (SIGSTOP: connections open, nothing
+// answers) hangs no request. Each test prints what it counted.
 import { randomUUID } from 'node:crypto';
 import { request } from './support/protocol.js';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js';
@@ -14,7 +15,14 @@ import {
   startServerProcess,
   type ServerProcess,
 } from './support/server-process.js';
-import { closeAllSockets, connectAs, sleep, waitFor, type TestSocket } from './support/sockets.js';
+import {
+  closeAllSockets,
+  connect,
+  connectAs,
+  sleep,
+  waitFor,
+  type TestSocket,
+} from './support/sockets.js';
 
 const describeWithServices = (await sharedServicesAvailable()) ? describe : describe.skip;
 
@@ -29,6 +37,37 @@ async function onlineFlag(socket: TestSocket, me: number, other: number): Promis
     userId: me,
   });
   return rows.find((row) => row.user_id === other)?.isOnline ?? -1;
+}
+
+/** How long Redis stays frozen, longer than any answer may take. */
+const FREEZE_MS = 10_000;
+/** A listing or connect_user without an answer after this long counts as unanswered. */
+const REQUEST_BOUND_MS = 5000;
+
+/** A request's outcome: answered (with its answer event or `exception`) within REQUEST_BOUND_MS, or not. */
+type Outcome = 'answered' | 'exception' | 'unanswered';
+
+/** Emits `event` and waits REQUEST_BOUND_MS for `answer` or `exception`, whichever comes first. */
+function answeredWithin(
+  socket: TestSocket,
+  event: string,
+  payload: unknown,
+  answer: string,
+): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const done = (outcome: Outcome) => {
+      clearTimeout(timer);
+      socket.off(answer, onAnswer);
+      socket.off('exception', onException);
+      resolve(outcome);
+    };
+    const onAnswer = () => done('answered');
+    const onException = () => done('exception');
+    const timer = setTimeout(() => done('unanswered'), REQUEST_BOUND_MS);
+    socket.on(answer, onAnswer);
+    socket.on('exception', onException);
+    socket.emit(event, payload);
+  });
 }
 
 describeWithServices('Redis outages', () => {
@@ -159,6 +198,117 @@ describeWithServices('Redis outages', () => {
     expect(crossAfterMissed).toBe(0);
     expect(presenceBackAfterMs).toBeDefined();
   }, 120_000);
+
+  it('a frozen Redis (SIGSTOP 10 s, connections open and silent) under steady sends and listings: every request is answered, nothing acked is lost or doubled', async () => {
+    // A database of its own: steady-sends texts repeat from one test to the next.
+    const own = await createScratchDatabase();
+    try {
+      await frozenRedis(own.url);
+    } finally {
+      await own.drop();
+    }
+  }, 120_000);
+
+  async function frozenRedis(databaseUrl: string): Promise<void> {
+    const env = { ...nodeEnv(), DATABASE_URL: databaseUrl };
+    const nodes: ServerProcess[] = [await startServerProcess(env), await startServerProcess(env)];
+    for (let id = 1; id <= 2 * PAIRS + 2; id++) await nodes[0].createUser(id);
+    const pairs: Pair[] = [];
+    for (let index = 0; index < PAIRS; index++) {
+      const senderId = 2 * index + 1;
+      pairs.push({
+        index,
+        senderId,
+        receiverId: senderId + 1,
+        sender: await connectAs(nodes[index % 2].url, senderId),
+        // Half the pairs across nodes: their partner's presence is only in Redis.
+        receiver: await connectAs(
+          nodes[(index + (index >= PAIRS / 2 ? 1 : 0)) % 2].url,
+          senderId + 1,
+        ),
+      });
+    }
+    const load = steadySends(pairs, SEND_EVERY_MS);
+    // Every receiver asks chat_listing (presence: isOnline) again as soon as it is answered.
+    const listings: Outcome[] = [];
+    let listing = true;
+    const listers = pairs.map(async (pair) => {
+      while (listing) {
+        listings.push(
+          await answeredWithin(
+            pair.receiver,
+            'chat_listing',
+            { userId: pair.receiverId },
+            'chat_message',
+          ),
+        );
+        await sleep(250);
+      }
+    });
+
+    await sleep(3000);
+    redis.pause();
+    const frozenAt = Date.now();
+    await sleep(1500);
+    // New connections binding while Redis is frozen (presence write, rate limits, profile).
+    const binds = await Promise.all(
+      nodes.map(async (node, i) => {
+        const socket = await connect(node.url);
+        const userId = 2 * PAIRS + 1 + i;
+        return answeredWithin(
+          socket,
+          'connect_user',
+          { userId: String(userId) },
+          'connect_listener',
+        );
+      }),
+    );
+    await sleep(Math.max(0, FREEZE_MS - (Date.now() - frozenAt)));
+    redis.resume();
+    await sleep(5000);
+    load.stop();
+    listing = false;
+    await Promise.all(listers);
+    await load.settled(ANSWER_BOUND_MS);
+    // Shared presence is back: a cross-node partner reads as online again.
+    const cross = pairs[PAIRS - 1];
+    let presenceBack = false;
+    for (const deadline = Date.now() + 10_000; !presenceBack && Date.now() < deadline;) {
+      presenceBack = (await onlineFlag(cross.receiver, cross.receiverId, cross.senderId)) === 1;
+      if (!presenceBack) await sleep(200);
+    }
+
+    const counts = await countFaults(load, databaseUrl);
+    const crashes = nodes.filter((node) => node.exitCode() !== null).length;
+    const listingsUnanswered = listings.filter((o) => o === 'unanswered').length;
+    const listingsRefused = listings.filter((o) => o === 'exception').length;
+    const bindsUnanswered = binds.filter((o) => o !== 'answered').length;
+    console.log(
+      `Redis frozen (SIGSTOP) ${FREEZE_MS / 1000} s under ${PAIRS} pairs x ${1000 / SEND_EVERY_MS} msg/s on two nodes: ` +
+        `sent ${counts.sent}, acked ${counts.acked}, refused ${counts.refused}, ` +
+        `acked lost ${counts.ackedLost}, duplicates ${counts.duplicates}, crashes ${crashes}, ` +
+        `unanswered ${counts.unanswered}; chat_listing ${listings.length}, unanswered ${listingsUnanswered}, ` +
+        `refused ${listingsRefused}; connect_user during the freeze not answered ${bindsUnanswered}/${binds.length} ` +
+        `(unanswered: no answer within ${REQUEST_BOUND_MS / 1000} s; sends ${ANSWER_BOUND_MS / 1000} s); ` +
+        `shared presence back: ${presenceBack}`,
+    );
+    expect({
+      ackedLost: counts.ackedLost,
+      duplicates: counts.duplicates,
+      crashes,
+      unanswered: counts.unanswered,
+      listingsUnanswered,
+      bindsUnanswered,
+    }).toEqual({
+      ackedLost: 0,
+      duplicates: 0,
+      crashes: 0,
+      unanswered: 0,
+      listingsUnanswered: 0,
+      bindsUnanswered: 0,
+    });
+    expect(presenceBack).toBe(true);
+  }
 
   it('a node starts while Redis is down, serves its own sockets, and joins the others once Redis answers', async () => {
     await redis.stop();

@@ -6,11 +6,13 @@ import {
   OnGatewayInit,
   SubscribeMessage,
 } from '@nestjs/websockets';
+import { BindsIdentity } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatServer, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
 import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
 import { assertTokenUser } from './token-user.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
+import { SocketServer } from '../realtime/socket-server.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { ConnectUserDto } from './dto/connect-user.dto.js';
 import { PresenceService } from '../presence/presence.service.js';
@@ -22,11 +24,12 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
   constructor(
     private readonly presence: PresenceService,
     private readonly notifier: UserNotifier,
+    private readonly sockets: SocketServer,
     private readonly metrics: ChatMetrics,
   ) {}
 
   afterInit(server: ChatServer): void {
-    this.notifier.attach(server);
+    this.sockets.attach(server);
   }
 
   handleDisconnect(client: ChatSocket): void {
@@ -36,6 +39,7 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
   }
 
   @SubscribeMessage('connect_user')
+  @BindsIdentity()
   async connectUser(
     @LegacyBody() dto: ConnectUserDto,
     @ConnectedSocket() client: ChatSocket,

@@ -1,5 +1,5 @@
-import { WsException } from '@nestjs/websockets';
 import type { ChatSocket } from '../common/chat-socket.js';
+import { ForbiddenError } from '../errors/domain-errors.js';
 import type { ChatMetrics } from '../metrics/chat-metrics.js';
 
 /**
@@ -12,7 +12,7 @@ export function assertTokenUser(client: ChatSocket, userId: number, metrics: Cha
   const tokenUserId = client.data.tokenUserId;
   if (tokenUserId === undefined || tokenUserId === userId) return;
   metrics.refusals.inc({ reason: 'auth_wrong_user' });
-  throw new WsException(
+  throw new ForbiddenError(
     `this connection's token is for user ${tokenUserId}; connect_user must name that user`,
   );
 }

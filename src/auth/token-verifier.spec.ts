@@ -150,6 +150,15 @@ describe('TokenVerifier', () => {
         'auth_invalid_subject',
         /sub must/,
       ],
+      // One user, one subject spelling: only the canonical decimal form of an id.
+      ...['01', '007', '+1', '1.0', '1 ', '1e2', '99999999999', '00000000001'].map(
+        (sub): [string, () => Promise<string>, AuthRefusalReason, RegExp] => [
+          `sub ${JSON.stringify(sub)}`,
+          () => hs256(SECRET, { claims: { sub } }),
+          'auth_invalid_subject',
+          /sub must be a user id/,
+        ],
+      ),
       [
         'sub as a JSON number',
         () => hs256(SECRET, { claims: { sub: 1 as unknown as string } }),

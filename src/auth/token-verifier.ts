@@ -67,10 +67,12 @@ export class TokenVerifier {
       throw new TokenRefusedError('auth_invalid_subject', 'invalid subject: the token has no sub');
     }
     const userId = typeof sub === 'string' ? parseLegacyId(sub) : undefined;
-    if (userId === undefined) {
+    // Only the canonical spelling ("1", never "01"): one user has exactly one
+    // subject, so whatever keys on the subject (revocation lists, audit) sees one user.
+    if (userId === undefined || String(userId) !== sub) {
       throw new TokenRefusedError(
         'auth_invalid_subject',
-        `invalid subject: sub must be a user id, a string of digits from 1 to ${MAX_ID}`,
+        `invalid subject: sub must be a user id, written in decimal without leading zeros, from 1 to ${MAX_ID}`,
       );
     }
     return { userId, expiresAt: exp };

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Injectable, Logger } from '@nestjs/common';
 import { BaseWsExceptionFilter, WsException } from '@nestjs/websockets';
+import { DomainError } from '../errors/domain-errors.js';
 import { FloodControlService } from '../flood-control/flood-control.service.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { ChatSocket } from './chat-socket.js';
@@ -12,8 +13,11 @@ export interface ExceptionPayload {
 
 /**
  * Every failure of a socket handler, expected or not, becomes the contract's
- * `exception` event on the calling socket only (and the ack, when given).
- * Nothing escapes to the socket layer, so no input can crash the server.
+ * `exception` event on the calling socket only (and the ack, when given):
+ * a service's DomainError and the socket layer's own refusals (WsException
+ * from pipes, the interceptor) with their message, anything else as an
+ * internal error. Nothing escapes to the socket layer, so no input can crash
+ * the server.
  */
 @Catch()
 @Injectable()
@@ -55,6 +59,7 @@ export class LegacyExceptionFilter extends BaseWsExceptionFilter {
   }
 
   private messageOf(exception: unknown): string {
+    if (exception instanceof DomainError) return exception.message;
     if (exception instanceof WsException) {
       const error = exception.getError();
       return typeof error === 'string'

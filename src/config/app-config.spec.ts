@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       fullHistoryCost: 25,
       socketQueueLimit: 200,
       socketQueueBytes: 16 * 1024 * 1024,
+      socketOutboundBytes: 16 * 1024 * 1024,
       nodePendingLimit: 2000,
       nodePendingBytes: 256 * 1024 * 1024,
       maxSocketsPerUser: 20,

@@ -91,6 +91,8 @@ export interface LimitsConfig {
   /** Events one socket may have waiting or running, and their estimated bytes. */
   socketQueueLimit: number;
   socketQueueBytes: number;
+  /** Bytes of answers not yet written out to one socket over which its requests are refused. */
+  socketOutboundBytes: number;
   /** Events the node may have waiting or running across all sockets, and their bytes. */
   nodePendingLimit: number;
   nodePendingBytes: number;
@@ -312,6 +314,7 @@ function readLimits(env: Env): LimitsConfig {
     fullHistoryCost: readInt(env, 'RATE_LIMIT_FULL_HISTORY_COST', 25, 1, 1_000_000),
     socketQueueLimit: readInt(env, 'SOCKET_QUEUE_LIMIT', 200, 1, 1_000_000),
     socketQueueBytes: readInt(env, 'SOCKET_QUEUE_BYTES', 16 * MiB, 1024, 1024 * MiB),
+    socketOutboundBytes: readInt(env, 'SOCKET_OUTBOUND_BYTES', 16 * MiB, 1024, 1024 * MiB),
     nodePendingLimit: readInt(env, 'NODE_PENDING_LIMIT', 2000, 1, 10_000_000),
     nodePendingBytes: readInt(env, 'NODE_PENDING_BYTES', 256 * MiB, 1024, 64 * 1024 * MiB),
     maxSocketsPerUser: readInt(env, 'MAX_SOCKETS_PER_USER', 20, 1, 100_000),

@@ -1,5 +1,5 @@
 import { Ack, ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
-import { assertActingUser } from '../common/acting-user.js';
+import { ActsAs } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
 import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
@@ -16,22 +16,22 @@ export class ConversationsGateway {
   ) {}
 
   @SubscribeMessage('chat_listing')
+  @ActsAs('userId')
   async chatListing(
     @LegacyBody() dto: ChatListingDto,
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    assertActingUser(client, dto.userId, 'userId');
     this.notifier.answer(client, ack, 'chat_message', await this.conversations.list(dto.userId));
   }
 
   @SubscribeMessage('delete_chat')
+  @ActsAs('senderId')
   async deleteChat(
     @LegacyBody() dto: DeleteChatDto,
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    assertActingUser(client, dto.senderId, 'senderId');
     const pos = await this.conversations.clear(dto.senderId, dto.receiverId);
     const cleared = { success_message: 'chat cleared successfully' };
     // Only a socket that opted in to the feed learns which conversation (and the pos).

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainEvents } from '../events/domain-events.js';
+import { CLEAR_SQL, visibleToSql } from './clear-rule.sql.js';
 import { parseFeedPositions } from '../feed/feed-positions.js';
 import { FEED_APPEND_CTES, FEED_POSITIONS_SQL } from '../feed/feed.sql.js';
 import './conversation-events.js';
@@ -48,7 +49,7 @@ WITH listed AS (
 ),
 unread AS (
   SELECT chat_constant_id, count(*) AS unread_count FROM messages
-  WHERE receiver_id = $1 AND read_status = 0 AND deleted_id <> $1
+  WHERE receiver_id = $1 AND read_status = 0 AND ${visibleToSql('messages', '$1')}
   GROUP BY chat_constant_id
 )
 SELECT c.other_id,
@@ -106,25 +107,7 @@ export class ConversationsService {
         [requesterId, otherId],
       );
       if (conversation) {
-        // What the other party already cleared is now cleared by both: gone for good.
-        await manager.query(
-          `DELETE FROM messages WHERE chat_constant_id = $1 AND deleted_id = $2`,
-          [conversation.id, otherId],
-        );
-        await manager.query(
-          `UPDATE messages SET deleted_id = $2 WHERE chat_constant_id = $1 AND deleted_id = 0`,
-          [conversation.id, requesterId],
-        );
-        await manager.query(
-          // The copy of the last message goes with it when it was deleted for good (no row: NULLs).
-          `UPDATE chat_constants SET
-             cleared_by_low = cleared_by_low OR user_low_id = $2,
-             cleared_by_high = cleared_by_high OR user_high_id = $2,
-             (last_message, last_message_type, last_message_created) =
-               (SELECT message, message_type, created FROM messages WHERE messages.id = last_message_id)
-           WHERE id = $1`,
-          [conversation.id, requesterId],
-        );
+        await manager.query(CLEAR_SQL, [conversation.id, requesterId, otherId]);
       }
       // Even when there was nothing to clear: the answer went out, so it is in the feed too.
       const [appended]: Array<{ feed_positions: string }> = await manager.query(

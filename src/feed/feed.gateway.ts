@@ -1,5 +1,5 @@
 import { Ack, ConnectedSocket, OnGatewayConnection, SubscribeMessage } from '@nestjs/websockets';
-import { assertActingUser } from '../common/acting-user.js';
+import { ActsAs } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
 import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
@@ -24,12 +24,12 @@ export class FeedGateway implements OnGatewayConnection {
   }
 
   @SubscribeMessage('sync')
+  @ActsAs('userId')
   async sync(
     @LegacyBody() dto: SyncDto,
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    assertActingUser(client, dto.userId, 'userId');
     // Before reading: an event committed from now on reaches this socket live with its pos.
     this.notifier.joinFeed(client);
     const page = await this.feed.page(dto.userId, dto.since, dto.limit ?? SYNC_PAGE_DEFAULT);

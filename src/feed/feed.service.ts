@@ -1,27 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { JsonText } from '../realtime/json-text.js';
+import { FeedRepository } from './feed.repository.js';
 import type { SyncDataPayload } from '../realtime/server-events.js';
-
-/**
- * A page of the user's feed after `$2`, and the user's head, read in one
- * snapshot. Postgres writes each entry's JSON: the stored payload with its
- * `pos` spliced in before the closing brace (see FeedEvent.data).
- */
-const PAGE_SQL = `
-WITH page AS (
-  SELECT pos, event, data FROM feed_events
-  WHERE user_id = $1 AND pos > $2::bigint
-  ORDER BY pos
-  LIMIT $3
-)
-SELECT COALESCE((SELECT last_pos FROM feed_heads WHERE user_id = $1), 0) AS head,
-  (SELECT min(pos) FROM page) AS first_pos,
-  (SELECT max(pos) FROM page) AS last_pos,
-  COALESCE((SELECT string_agg(concat('{"pos":', pos, ',"event":', to_json(event),
-      ',"data":', left(data, -1), ',"pos":', pos, '}}'), ',' ORDER BY pos) FROM page), '') AS events_json`;
 
 /** Rows deleted per pruning statement: short statements, short locks. */
 const PRUNE_BATCH = 5000;
@@ -34,7 +15,7 @@ export class FeedService implements OnApplicationBootstrap, OnModuleDestroy {
   private stopping = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: FeedRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -45,12 +26,7 @@ export class FeedService implements OnApplicationBootstrap, OnModuleDestroy {
    * refetches with chat_listing and get_message and continues from `next`.
    */
   async page(userId: number, since: number, limit: number): Promise<JsonText<SyncDataPayload>> {
-    const [row]: Array<{
-      head: string | number;
-      first_pos: string | number | null;
-      last_pos: string | number | null;
-      events_json: string;
-    }> = await this.dataSource.query(PAGE_SQL, [userId, since, limit]);
+    const row = await this.repository.page(userId, since, limit);
     const head = Number(row.head);
     const missing = since > head || (since < head && Number(row.first_pos ?? 0) !== since + 1);
     if (missing) {
@@ -86,16 +62,9 @@ export class FeedService implements OnApplicationBootstrap, OnModuleDestroy {
     let total = 0;
     try {
       while (!this.stopping) {
-        const [{ count }]: Array<{ count: number }> = await this.dataSource.query(
-          `WITH gone AS (
-             DELETE FROM feed_events WHERE (user_id, pos) IN (
-               SELECT user_id, pos FROM feed_events WHERE created < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)
-             RETURNING 1)
-           SELECT count(*)::integer AS count FROM gone`,
-          [cutoff, PRUNE_BATCH],
-        );
-        total += Number(count);
-        if (Number(count) < PRUNE_BATCH) break;
+        const count = await this.repository.deleteOlderThan(cutoff, PRUNE_BATCH);
+        total += count;
+        if (count < PRUNE_BATCH) break;
       }
       if (total > 0)
         this.logger.log(

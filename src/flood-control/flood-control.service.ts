@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, type LimitsConfig } from '../config/app-config.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
-import { UserNotifier } from '../realtime/user-notifier.js';
+import { SocketServer } from '../realtime/socket-server.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import { payloadBytes } from './payload-size.js';
 import {
@@ -23,6 +23,16 @@ export interface SocketQueue {
 interface Strikes {
   count: number;
   since: number;
+}
+
+/** A socket still over SOCKET_OUTBOUND_BYTES unsent this long after its first refusal is closed. */
+export const SLOW_READER_GRACE_MS = 10_000;
+
+/** What outbound accounting reads of a Socket.IO socket: its Engine.IO connection. */
+export interface OutboundSocket {
+  readonly connected: boolean;
+  readonly conn: unknown;
+  disconnect(close: boolean): unknown;
 }
 
 /** Window in which LIMIT_REFUSALS_BEFORE_DISCONNECT refusals close a socket. */
@@ -58,6 +68,9 @@ export class FloodControlService {
   /** Only sockets that were refused something; weak, so nothing to clean up on disconnect. */
   private readonly strikes = new WeakMap<object, Strikes>();
   private readonly unboundRefusals = new WeakMap<object, number>();
+  /** Sockets over SOCKET_OUTBOUND_BYTES: the timer that closes them if they stay over. */
+  private readonly slowReaders = new WeakMap<object, NodeJS.Timeout>();
+  private readonly outboundFull: Refusal;
 
   private readonly socketQueueFull: Refusal;
   private readonly socketQueueBytes: Refusal;
@@ -75,7 +88,7 @@ export class FloodControlService {
   constructor(
     config: AppConfig,
     private readonly metrics: ChatMetrics,
-    private readonly notifier: UserNotifier,
+    private readonly sockets: SocketServer,
     redis: RedisConnections,
   ) {
     this.limits = config.limits;
@@ -88,6 +101,10 @@ export class FloodControlService {
     this.socketQueueBytes = {
       reason: 'socket_queue_bytes',
       message: `too many requests: the requests waiting on this connection already hold ${limits.socketQueueBytes} bytes; wait for answers before sending more`,
+    };
+    this.outboundFull = {
+      reason: 'socket_outbound_bytes',
+      message: `too many requests: the answers not yet delivered to this connection already hold ${limits.socketOutboundBytes} bytes; read them before asking for more`,
     };
     this.unboundClosing = {
       reason: 'disconnected_unbound',
@@ -155,6 +172,30 @@ export class FloodControlService {
     queue.waitingBytes += bytes;
     this.nodeBytes += bytes;
     return bytes;
+  }
+
+  /**
+   * Refuses an event of a socket whose answers are not being read: more than
+   * SOCKET_OUTBOUND_BYTES already wait to be written out to it. Without this,
+   * a client asking for whole histories and never reading made the node buffer
+   * them without limit. A socket still over the bound SLOW_READER_GRACE_MS
+   * after its first such refusal is closed, whatever it still had unsent.
+   */
+  outboundRefusal(socket: OutboundSocket): Refusal | undefined {
+    if (unsentBytes(socket.conn) <= this.limits.socketOutboundBytes) return undefined;
+    if (!this.slowReaders.has(socket)) {
+      const timer = setTimeout(() => {
+        this.slowReaders.delete(socket);
+        if (!socket.connected || unsentBytes(socket.conn) <= this.limits.socketOutboundBytes) {
+          return;
+        }
+        this.counters.disconnected_slow_reader.inc();
+        closeNow(socket);
+      }, SLOW_READER_GRACE_MS);
+      timer.unref();
+      this.slowReaders.set(socket, timer);
+    }
+    return this.outboundFull;
   }
 
   /** An admitted event finished (handled, refused or dropped). */
@@ -261,13 +302,47 @@ export class FloodControlService {
    * where one client's reconnect storm lands anyway (sticky balancing).
    */
   enforceSocketCap(userId: number): void {
-    const sockets = this.notifier.localSocketsOf(userId);
+    const sockets = this.sockets.localSocketsOf(userId);
     const excess = sockets.length - this.limits.maxSocketsPerUser;
     for (let i = 0; i < excess; i++) {
       this.counters.socket_cap.inc();
       sockets[i].disconnect(true);
     }
   }
+}
+
+interface EngineConnection {
+  writeBuffer?: Array<{ data?: unknown }>;
+  transport?: { socket?: { bufferedAmount?: number; terminate?(): void } };
+  close?(discard: boolean): unknown;
+}
+
+/**
+ * Bytes waiting to be written out to a connection: Engine.IO's packets not yet
+ * handed to the transport (a WebSocket whose peer does not read stays busy, so
+ * they pile up here; a polling client that does not poll, too) plus what the
+ * WebSocket holds in user space (ws's bufferedAmount). Strings count by length.
+ */
+export function unsentBytes(conn: unknown): number {
+  const engine = conn as EngineConnection;
+  let bytes = engine.transport?.socket?.bufferedAmount ?? 0;
+  for (const packet of engine.writeBuffer ?? []) {
+    const data = packet.data;
+    if (typeof data === 'string') bytes += data.length;
+    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) bytes += data.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * Closes a socket at once. A plain disconnect waits for the unsent packets to
+ * drain first, which a peer that does not read never lets happen.
+ */
+function closeNow(socket: OutboundSocket): void {
+  socket.disconnect(true);
+  const engine = socket.conn as EngineConnection;
+  engine.close?.(true);
+  engine.transport?.socket?.terminate?.();
 }
 
 /**

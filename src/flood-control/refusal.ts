@@ -22,7 +22,11 @@ export type RefusalReason =
   /** A socket closed for sending refused events again and again before connect_user. */
   | 'disconnected_unbound'
   /** A user's oldest socket closed because the user bound more than MAX_SOCKETS_PER_USER. */
-  | 'socket_cap';
+  | 'socket_cap'
+  /** Answers not yet written out to the socket already held SOCKET_OUTBOUND_BYTES. */
+  | 'socket_outbound_bytes'
+  /** A socket closed for staying over SOCKET_OUTBOUND_BYTES unsent (it does not read). */
+  | 'disconnected_slow_reader';
 
 export const REFUSAL_REASONS: readonly RefusalReason[] = [
   'socket_queue_full',
@@ -35,6 +39,8 @@ export const REFUSAL_REASONS: readonly RefusalReason[] = [
   'disconnected_abuse',
   'disconnected_unbound',
   'socket_cap',
+  'socket_outbound_bytes',
+  'disconnected_slow_reader',
 ];
 
 /** An event that is not carried out: what the client is told (the `exception` message) and why. */

@@ -276,7 +276,8 @@ export class LegacyIoAdapter extends IoAdapter {
     const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
     const admitted = lifecycle.draining
       ? SHUTTING_DOWN
-      : floodControl.admit(state, data, lifecycle.pending);
+      : (floodControl.outboundRefusal(socket) ??
+        floodControl.admit(state, data, lifecycle.pending));
     if (typeof admitted !== 'number') {
       this.refuse(socket, route.message, ack, admitted);
       return;
@@ -307,6 +308,9 @@ export class LegacyIoAdapter extends IoAdapter {
     const floodControl = this.floodControl!;
     if (!socket.connected) return floodControl.dropped();
     if (this.lifecycle!.draining) return this.refuse(socket, route.message, ack, SHUTTING_DOWN);
+    // Answers already queued behind this one may have filled the outbound bound since arrival.
+    const unread = floodControl.outboundRefusal(socket);
+    if (unread) return this.refuse(socket, route.message, ack, unread);
     const verdict = floodControl.rateRefusal(socket.id, socket.data.userId, route.message, data);
     if (verdict) {
       const refusal = await verdict;

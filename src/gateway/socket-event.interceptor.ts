@@ -9,6 +9,7 @@ import {
 import { PinoLogger } from 'nestjs-pino';
 import { WsException } from '@nestjs/websockets';
 import { catchError, Observable, tap, throwError } from 'rxjs';
+import { DomainError } from '../errors/domain-errors.js';
 import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
 import { ChatMetrics, type EventOutcome } from '../metrics/chat-metrics.js';
 
@@ -46,9 +47,11 @@ export class SocketEventInterceptor implements NestInterceptor {
     return next.handle().pipe(
       tap({ complete: () => record('ok') }),
       catchError((error: unknown) => {
-        record(
-          error instanceof WsException || error instanceof HttpException ? 'refused' : 'error',
-        );
+        const refused =
+          error instanceof DomainError ||
+          error instanceof WsException ||
+          error instanceof HttpException;
+        record(refused ? 'refused' : 'error');
         return throwError(() => error);
       }),
     );

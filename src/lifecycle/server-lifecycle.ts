@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { PresenceStore } from '../presence/presence-store.js';
-import { UserNotifier } from '../realtime/user-notifier.js';
+import { SocketServer } from '../realtime/socket-server.js';
 
 /** Share of SHUTDOWN_TIMEOUT_MS for draining; the rest is for closing the database and Redis. */
 const DRAIN_SHARE = 0.8;
@@ -25,7 +25,7 @@ export class ServerLifecycle implements BeforeApplicationShutdown {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly notifier: UserNotifier,
+    private readonly sockets: SocketServer,
     private readonly presence: PresenceStore,
   ) {}
 
@@ -49,12 +49,12 @@ export class ServerLifecycle implements BeforeApplicationShutdown {
     this.draining = true;
     const deadline = Date.now() + this.config.shutdownTimeoutMs * DRAIN_SHARE;
     this.logger.log(
-      `draining (${signal ?? 'close'}): ${this.inFlight} events in flight, ${this.notifier.localSockets().length} sockets`,
+      `draining (${signal ?? 'close'}): ${this.inFlight} events in flight, ${this.sockets.localSockets().length} sockets`,
     );
     if (!(await this.within(deadline, this.idle()))) {
       this.logger.warn(`${this.inFlight} events still in flight at the drain deadline`);
     }
-    const sockets = this.notifier.localSockets();
+    const sockets = this.sockets.localSockets();
     const closed = Promise.all(
       sockets.map(
         (socket) =>

@@ -1,5 +1,5 @@
 import { Ack, ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
-import { assertActingUser } from '../common/acting-user.js';
+import { ActsAs } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
 import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
@@ -8,7 +8,7 @@ import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { GetMessagesDto } from './dto/get-messages.dto.js';
 import { ReadUnreadDto } from './dto/read-unread.dto.js';
-import { SendMessageDto } from './dto/send-message.dto.js';
+import type { SendMessageDto } from './dto/send-message.dto.js';
 import { MessagesService } from './messages.service.js';
 import { SendMessagePipe } from './send-message.pipe.js';
 
@@ -21,12 +21,12 @@ export class MessagesGateway {
   ) {}
 
   @SubscribeMessage('send_message')
+  @ActsAs('senderId')
   async sendMessage(
     @MessageBody(SendMessagePipe) dto: SendMessageDto,
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    assertActingUser(client, dto.senderId, 'senderId');
     const result = await this.messages.send(
       dto.senderId,
       dto.receiverId,
@@ -52,12 +52,12 @@ export class MessagesGateway {
   }
 
   @SubscribeMessage('get_message')
+  @ActsAs('senderId')
   async getMessages(
     @LegacyBody() dto: GetMessagesDto,
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    assertActingUser(client, dto.senderId, 'senderId');
     const { rows } = await this.messages.history(
       dto.senderId,
       dto.receiverId,
@@ -68,12 +68,12 @@ export class MessagesGateway {
   }
 
   @SubscribeMessage('read_unread')
+  @ActsAs('userId')
   async readUnread(
     @LegacyBody() dto: ReadUnreadDto,
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    assertActingUser(client, dto.userId, 'userId');
     const { feed } = await this.messages.markRead(dto.userId, dto.user2Id);
     // read_status reached every socket of both users (SocketDelivery); the caller also gets:
     this.notifier.toSocket(client, 'read_data_status', { read_status: 1 });

@@ -1,5 +1,5 @@
-import { WsException } from '@nestjs/websockets';
 import { createServiceContext, ServiceContext } from '../../test/support/service-context.js';
+import { UnknownUserError } from '../errors/domain-errors.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { ModerationService } from '../moderation/moderation.service.js';
 import { MessageType } from './message.entity.js';
@@ -79,7 +79,9 @@ describe('MessagesService', () => {
     });
 
     it('refuses an unknown receiver and stores nothing', async () => {
-      await expect(messages.send(1, 99, MessageType.Text, 'x')).rejects.toThrow(WsException);
+      await expect(messages.send(1, 99, MessageType.Text, 'x')).rejects.toThrow(
+        new UnknownUserError(99),
+      );
       expect(await context.dataSource.query('SELECT id FROM messages')).toEqual([]);
       expect(await context.dataSource.query('SELECT id FROM chat_constants')).toEqual([]);
     });

@@ -1,10 +1,10 @@
-import { WsException } from '@nestjs/websockets';
 import { createServiceContext, ServiceContext } from '../../test/support/service-context.js';
 import { BLOCKED_BY, ModerationService, YOU_BLOCKED } from '../moderation/moderation.service.js';
 import { UsersService } from '../users/users.service.js';
 import { MessageType } from './message.entity.js';
 import { MessagesService, SendResult } from './messages.service.js';
 import { AppConfig } from '../config/app-config.js';
+import { UnknownUserError } from '../errors/domain-errors.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import {
   MAX_BATCH_SIZE,
@@ -102,8 +102,8 @@ describe('SendBatcher (through MessagesService.send)', () => {
     expect(values[1]).toEqual({ stored: false, refusal: YOU_BLOCKED });
     expect(values[2]).toEqual({ stored: false, refusal: BLOCKED_BY });
     expect(values[3]).toEqual({ stored: false, refusal: BLOCKED_BY });
-    expect(values[4]).toEqual(new WsException('user 99 does not exist'));
-    expect(values[5]).toEqual(new WsException('user 98 does not exist'));
+    expect(values[4]).toEqual(new UnknownUserError(99));
+    expect(values[5]).toEqual(new UnknownUserError(98));
     expect(values[6]).toMatchObject({ stored: true, row: { message: 'ok 2', messageType: 1 } });
     expect(
       await context.dataSource.query('SELECT sender_id, message FROM messages ORDER BY id'),

@@ -1,12 +1,14 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WsException } from '@nestjs/websockets';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig, isEmbedded } from '../config/app-config.js';
+import { REOPEN_CONVERSATION_SQL } from '../conversations/clear-rule.sql.js';
 import { FEED_APPEND_CTES } from '../feed/feed.sql.js';
+import { UnavailableError } from '../errors/domain-errors.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
+import { BlockRefusal, blockRefusalSql } from '../moderation/block-rule.sql.js';
 import type { MessageType } from './message.entity.js';
 
 /** A message to store, as the sender sent it. */
@@ -45,7 +47,10 @@ export interface MessageRecord {
 export type StoreOutcome =
   | { kind: 'stored'; record: MessageRecord; feed: StoredFeed | null }
   | { kind: 'repeat'; record: MessageRecord }
-  | { kind: 'refused' };
+  | { kind: 'refused'; refusal: SendRefusal };
+
+/** Why the statement did not store a message: a user is missing, or the block rule. */
+export type SendRefusal = 'unknown_sender' | 'unknown_receiver' | BlockRefusal;
 
 /**
  * Where a stored message went in the two feeds, and new_message's row as the
@@ -59,14 +64,14 @@ export interface StoredFeed {
 }
 
 /** Known not stored: the database could not be reached in time. */
-export class SendNotStoredError extends WsException {
+export class SendNotStoredError extends UnavailableError {
   constructor() {
     super('the message was not stored: the database did not answer in time; please send it again');
   }
 }
 
 /** The database may or may not have stored it: a later attempt could not find out in time. */
-export class SendOutcomeUnknownError extends WsException {
+export class SendOutcomeUnknownError extends UnavailableError {
   constructor() {
     super(
       'the server could not confirm whether the message was stored (the database stopped answering); ' +
@@ -148,15 +153,18 @@ WITH input AS (
     ord integer, message_key uuid, client_message_id text, sender_id integer, receiver_id integer,
     message text, message_type smallint, created bigint)
 ),
-accepted AS MATERIALIZED (
-  SELECT i.*, LEAST(i.sender_id, i.receiver_id) AS low_id, GREATEST(i.sender_id, i.receiver_id) AS high_id
+judged AS MATERIALIZED (
+  SELECT i.*, CASE
+      WHEN NOT EXISTS (SELECT 1 FROM users u WHERE u.id = i.sender_id) THEN 'unknown_sender'
+      WHEN NOT EXISTS (SELECT 1 FROM users u WHERE u.id = i.receiver_id) THEN 'unknown_receiver'
+      ELSE ${blockRefusalSql('i.sender_id', 'i.receiver_id')}
+    END AS refusal
   FROM input i
-  WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = i.sender_id)
-    AND EXISTS (SELECT 1 FROM users u WHERE u.id = i.receiver_id)
-    AND NOT EXISTS (
-      SELECT 1 FROM blocks b
-      WHERE (b.blocker_id = i.sender_id AND b.blocked_id = i.receiver_id)
-         OR (b.blocker_id = i.receiver_id AND b.blocked_id = i.sender_id))
+),
+accepted AS MATERIALIZED (
+  SELECT j.*, LEAST(j.sender_id, j.receiver_id) AS low_id, GREATEST(j.sender_id, j.receiver_id) AS high_id
+  FROM judged j
+  WHERE j.refusal IS NULL
 ),
 pairs AS MATERIALIZED (
   SELECT p.low_id, p.high_id, COALESCE(c.id, nextval('chat_constants_id_seq')::integer) AS conversation_id
@@ -207,8 +215,7 @@ conversation AS (
       OR chat_constants.last_message_id < EXCLUDED.last_message_id
       THEN EXCLUDED.last_message_created ELSE chat_constants.last_message_created END,
     updated = GREATEST(chat_constants.updated, EXCLUDED.updated),
-    cleared_by_low = false,
-    cleared_by_high = false
+    ${REOPEN_CONVERSATION_SQL}
   RETURNING id
 ),
 rendered AS MATERIALIZED (
@@ -226,11 +233,11 @@ feed_source AS (
   UNION ALL
   SELECT receiver_id, id, 'new_message', row_json, id FROM rendered
 ),${FEED_APPEND_CTES}
-SELECT NULL::integer AS ord, message_key, id, chat_constant_id, NULL::boolean AS accepted, NULL::json AS existing,
+SELECT NULL::integer AS ord, message_key, id, chat_constant_id, NULL::text AS refusal, NULL::json AS existing,
   row_json, NULL::integer AS feed_user, NULL::bigint AS feed_pos
 FROM rendered
 UNION ALL
-SELECT i.ord, i.message_key, NULL, NULL, EXISTS (SELECT 1 FROM accepted a WHERE a.ord = i.ord),
+SELECT i.ord, i.message_key, NULL, NULL, (SELECT j.refusal FROM judged j WHERE j.ord = i.ord),
   (${existingRowSql('i')}), NULL, NULL, NULL
 FROM input i
 WHERE NOT EXISTS (SELECT 1 FROM inserted s WHERE s.message_key = i.message_key)
@@ -273,7 +280,8 @@ interface ResultRow {
   /** The stored message's id (on feed rows, the message the entry is about). */
   id: number | null;
   chat_constant_id: number | null;
-  accepted: boolean | null;
+  /** Why a message was not stored (null: accepted, but its key met a row committed meanwhile). */
+  refusal: SendRefusal | null;
   existing: ExistingRow | null;
   row_json: string | null;
   /** Feed rows: whose feed, at which position. */
@@ -618,10 +626,10 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
       const pending = sent[row.ord!];
       if (row.existing) {
         outcomes.set(pending, existingOutcome(pending, row.existing));
-      } else if (row.accepted) {
+      } else if (row.refusal === null) {
         unresolved.push({ ord: row.ord!, pending });
       } else {
-        outcomes.set(pending, { kind: 'refused' });
+        outcomes.set(pending, { kind: 'refused', refusal: row.refusal });
       }
     }
     if (unresolved.length > 0) {

@@ -2,10 +2,12 @@ import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { parseLegacyFlag, parseLegacyId } from '../common/legacy-id.js';
 import { LegacyPayloadPipe } from '../common/legacy-payload.pipe.js';
 import { legacyValidationPipe } from '../common/legacy-validation.pipe.js';
+import { AppConfig } from '../config/app-config.js';
 import {
   CLIENT_MESSAGE_ID_MAX_LENGTH,
-  messageLimits,
-  SendMessageDto,
+  type SendMessageDto,
+  type SendMessageDtoClass,
+  sendMessageDtoClass,
 } from './dto/send-message.dto.js';
 import { MessageType } from './message.entity.js';
 
@@ -20,7 +22,8 @@ const NUL_OR_SURROGATE = /[\u0000\uD800-\uDFFF]/;
  * valid ids, type and a text without NUL or surrogates within the limit) is
  * taken as it is, without class-transformer and class-validator. Anything
  * else, valid or not, goes through the common pipes, so the answers and error
- * texts stay theirs.
+ * texts stay theirs. The longest message is MESSAGE_MAX_LENGTH, from the
+ * injected AppConfig.
  */
 @Injectable()
 export class SendMessagePipe implements PipeTransform<
@@ -28,20 +31,32 @@ export class SendMessagePipe implements PipeTransform<
   SendMessageDto | Promise<SendMessageDto>
 > {
   private readonly payloadPipe = new LegacyPayloadPipe();
+  private readonly messageMaxLength: number;
+  /** The DTO with this server's limit; validation builds instances of it. */
+  readonly dto: SendMessageDtoClass;
+
+  constructor(config: AppConfig) {
+    this.messageMaxLength = config.messageMaxLength;
+    this.dto = sendMessageDtoClass(this.messageMaxLength);
+  }
 
   transform(value: unknown, metadata: ArgumentMetadata): SendMessageDto | Promise<SendMessageDto> {
     return (
-      plainlyValid(value) ??
-      (legacyValidationPipe.transform(
-        this.payloadPipe.transform(value),
-        metadata,
-      ) as Promise<SendMessageDto>)
+      plainlyValid(value, this.dto, this.messageMaxLength) ??
+      (legacyValidationPipe.transform(this.payloadPipe.transform(value), {
+        ...metadata,
+        metatype: this.dto,
+      }) as Promise<SendMessageDto>)
     );
   }
 }
 
 /** The DTO when `value` certainly passes the common pipes unchanged but for ids and type; else undefined. */
-function plainlyValid(value: unknown): SendMessageDto | undefined {
+function plainlyValid(
+  value: unknown,
+  Dto: SendMessageDtoClass,
+  messageMaxLength: number,
+): SendMessageDto | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const payload = value as Record<string, unknown>;
   let fields = 0;
@@ -76,12 +91,12 @@ function plainlyValid(value: unknown): SendMessageDto | undefined {
     typeof message !== 'string' ||
     message.length === 0 ||
     // UTF-16 units, so at least as many as code points; texts with surrogates take the full path.
-    message.length > messageLimits.maxLength ||
+    message.length > messageMaxLength ||
     NUL_OR_SURROGATE.test(message)
   ) {
     return undefined;
   }
-  const dto = new SendMessageDto();
+  const dto = new Dto();
   dto.senderId = senderId;
   dto.receiverId = receiverId;
   dto.messageType = messageType;

@@ -1,5 +1,5 @@
 import { Ack, ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
-import { assertActingUser } from '../common/acting-user.js';
+import { ActsAs } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
 import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
@@ -16,12 +16,12 @@ export class ModerationGateway {
   ) {}
 
   @SubscribeMessage('block_user')
+  @ActsAs('userId')
   async blockUser(
     @LegacyBody() dto: BlockUserDto,
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    assertActingUser(client, dto.userId, 'userId');
     const feed = await this.moderation.setBlock(dto.userId, dto.user2Id, dto.status);
     // block_data reached every socket of both users (SocketDelivery); the ack repeats it.
     const payload = { block_data: String(dto.status), userId: String(dto.userId) };
@@ -29,12 +29,12 @@ export class ModerationGateway {
   }
 
   @SubscribeMessage('report_user')
+  @ActsAs('userId')
   async reportUser(
     @LegacyBody() dto: ReportUserDto,
     @ConnectedSocket() client: ChatSocket,
     @Ack() ack: AckFn,
   ): Promise<void> {
-    assertActingUser(client, dto.userId, 'userId');
     await this.moderation.report(dto.userId, dto.user2Id, dto.comment);
     this.notifier.answer(client, ack, 'report_data', {
       success_message: 'Report Added Successfully',

@@ -1,5 +1,5 @@
-import { WsException } from '@nestjs/websockets';
 import { createServiceContext, ServiceContext } from '../../test/support/service-context.js';
+import { UnknownUserError } from '../errors/domain-errors.js';
 import { BLOCKED_BY, ModerationService, YOU_BLOCKED } from './moderation.service.js';
 
 describe('ModerationService', () => {
@@ -46,8 +46,8 @@ describe('ModerationService', () => {
   });
 
   it('refuses to block or report an unknown user', async () => {
-    await expect(moderation.setBlock(1, 9, 1)).rejects.toThrow(WsException);
-    await expect(moderation.report(1, 9)).rejects.toThrow(WsException);
+    await expect(moderation.setBlock(1, 9, 1)).rejects.toThrow(new UnknownUserError(9));
+    await expect(moderation.report(1, 9)).rejects.toThrow(new UnknownUserError(9));
     expect(await context.dataSource.query('SELECT * FROM blocks')).toEqual([]);
   });
 });

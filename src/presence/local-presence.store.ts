@@ -1,9 +1,9 @@
-import { UserNotifier } from '../realtime/user-notifier.js';
+import { SocketServer } from '../realtime/socket-server.js';
 import { PresenceStore } from './presence-store.js';
 
 /** Single node: a user is online while one of their sockets is in their room here. */
 export class LocalPresenceStore extends PresenceStore {
-  constructor(private readonly notifier: UserNotifier) {
+  constructor(private readonly sockets: SocketServer) {
     super();
   }
 
@@ -12,7 +12,7 @@ export class LocalPresenceStore extends PresenceStore {
   }
 
   onlineAmong(userIds: number[]): Promise<Set<number>> {
-    return Promise.resolve(new Set(userIds.filter((id) => this.notifier.localSocketCount(id) > 0)));
+    return Promise.resolve(new Set(userIds.filter((id) => this.sockets.localSocketCount(id) > 0)));
   }
 
   withdraw(): Promise<void> {

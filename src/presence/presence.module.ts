@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { RedisConnections } from '../redis/redis-connections.js';
-import { UserNotifier } from '../realtime/user-notifier.js';
+import { SocketServer } from '../realtime/socket-server.js';
 import { UsersModule } from '../users/users.module.js';
 import { PresenceService } from './presence.service.js';
 import { LocalPresenceStore } from './local-presence.store.js';
@@ -14,11 +14,11 @@ import { RedisPresenceStore } from './redis-presence.store.js';
     PresenceService,
     {
       provide: PresenceStore,
-      inject: [RedisConnections, AppConfig, UserNotifier],
-      useFactory: (redis: RedisConnections, config: AppConfig, notifier: UserNotifier) =>
+      inject: [RedisConnections, AppConfig, SocketServer],
+      useFactory: (redis: RedisConnections, config: AppConfig, sockets: SocketServer) =>
         redis.enabled
           ? new RedisPresenceStore(redis, config.presenceTtlMs)
-          : new LocalPresenceStore(notifier),
+          : new LocalPresenceStore(sockets),
     },
   ],
   exports: [PresenceService, PresenceStore],

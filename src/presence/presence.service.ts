@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { WsException } from '@nestjs/websockets';
 import type { ChatSocket } from '../common/chat-socket.js';
+import { ForbiddenError } from '../errors/domain-errors.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { FloodControlService } from '../flood-control/flood-control.service.js';
-import { UserNotifier } from '../realtime/user-notifier.js';
+import { SocketServer } from '../realtime/socket-server.js';
 import { UsersService } from '../users/users.service.js';
 import { PresenceStore } from './presence-store.js';
 
@@ -12,7 +12,7 @@ import { PresenceStore } from './presence-store.js';
 export class PresenceService {
   constructor(
     private readonly users: UsersService,
-    private readonly notifier: UserNotifier,
+    private readonly sockets: SocketServer,
     private readonly store: PresenceStore,
     private readonly metrics: ChatMetrics,
     private readonly floodControl: FloodControlService,
@@ -25,21 +25,21 @@ export class PresenceService {
   async bind(client: ChatSocket, userId: number): Promise<void> {
     const bound = client.data.userId;
     if (bound !== undefined && bound !== userId) {
-      throw new WsException(
+      throw new ForbiddenError(
         `this socket is already connected as user ${bound}; open a new connection for user ${userId}`,
       );
     }
     await this.users.requireProfiles(userId);
     // Events of one socket are handled in order, but re-check after the await anyway.
     if (client.data.userId !== undefined && client.data.userId !== userId) {
-      throw new WsException(`this socket is already connected as user ${client.data.userId}`);
+      throw new ForbiddenError(`this socket is already connected as user ${client.data.userId}`);
     }
     // Already bound, or gone while the profile was read (joining then would leave a ghost in the room).
     if (client.data.userId === userId || !client.connected) return;
-    this.notifier.bind(client, userId);
+    this.sockets.bind(client, userId);
     // Once per socket: token sockets are bound at connect (TokenAuthGateway), others by connect_user.
     this.metrics.binds.inc({ kind: client.data.tokenUserId === undefined ? 'legacy' : 'token' });
-    this.store.socketsChanged(userId, this.notifier.localSocketCount(userId));
+    this.store.socketsChanged(userId, this.sockets.localSocketCount(userId));
     // Over MAX_SOCKETS_PER_USER here, the user's oldest socket goes.
     this.floodControl.enforceSocketCap(userId);
   }
@@ -48,7 +48,7 @@ export class PresenceService {
   unbound(client: ChatSocket): void {
     const userId = client.data.userId;
     if (userId !== undefined)
-      this.store.socketsChanged(userId, this.notifier.localSocketCount(userId));
+      this.store.socketsChanged(userId, this.sockets.localSocketCount(userId));
   }
 
   /** The users among `userIds` that are online. */

@@ -1,6 +1,11 @@
 import { Global, Module } from '@nestjs/common';
+import { NodeBus } from './node-bus.js';
+import { SocketServer } from './socket-server.js';
 import { UserNotifier } from './user-notifier.js';
 
 @Global()
-@Module({ providers: [UserNotifier], exports: [UserNotifier] })
+@Module({
+  providers: [SocketServer, UserNotifier, NodeBus],
+  exports: [SocketServer, UserNotifier, NodeBus],
+})
 export class RealtimeModule {}

@@ -1,18 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Ack, ChatServer, ChatSocket } from '../common/chat-socket.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
-import { RedisConnections } from '../redis/redis-connections.js';
 import type { ServerEventName, ServerEventPayload } from './server-events.js';
+import { feedRoom, SocketServer, userRoom } from './socket-server.js';
 
-/** Every socket of a user joins this room; with REDIS_URL the adapter reaches it on every node. */
-export function userRoom(userId: number): string {
-  return `user:${userId}`;
-}
-
-/** The user's sockets that opted in to the feed also join this room: they get feed events with `pos`. */
-export function feedRoom(userId: number): string {
-  return `feed:${userId}`;
-}
+export { feedRoom, userRoom } from './socket-server.js';
 
 /** One addressee of a feed event: the user, and where the event is in their feed (null: not in it). */
 export interface FeedTarget {
@@ -22,74 +14,20 @@ export interface FeedTarget {
 
 /**
  * The one way to reach clients: services and gateways say what to send to
- * whom; only this class touches socket.io's emit.
+ * whom; only this class touches socket.io's emit. (Node-to-node messages are
+ * NodeBus's; which sockets are here, SocketServer's.)
  */
 @Injectable()
 export class UserNotifier {
-  private readonly logger = new Logger('Nodes');
-  private server?: ChatServer;
-  private readonly nodeListeners: Array<[string, (payload: unknown) => void]> = [];
   private readonly boundListeners: Array<(client: ChatSocket) => void> = [];
 
   constructor(
+    private readonly sockets: SocketServer,
     private readonly metrics: ChatMetrics,
-    private readonly redis: RedisConnections,
   ) {}
 
-  /** Called once by the gateway that owns the socket.io server. */
-  attach(server: ChatServer): void {
-    this.server = server;
-    this.metrics.countSocketsWith(() => server.of('/').sockets.size);
-    for (const [event, listener] of this.nodeListeners) this.listen(event, listener);
-  }
-
-  /**
-   * Tells every other node (through the Redis adapter) and resolves once they
-   * all acknowledged, or after `timeoutMs` (a node that does not answer is
-   * down or stalled). A single node has no one to tell.
-   */
-  async toOtherNodes(event: string, payload: unknown, timeoutMs = 2000): Promise<void> {
-    const server = this.server;
-    // Without Redis there are no other nodes (and the in-memory adapter cannot do this).
-    if (!server || !this.redis.enabled) return;
-    if (!this.redis.isReady) {
-      // Nobody can hear it now; see RedisConnections.onReconnect for the resync.
-      this.logger.warn(`Redis is unreachable: ${event} not sent to the other nodes`);
-      return;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      // The adapter's own request timeout applies too; this one also covers a Redis hiccup.
-      timer = setTimeout(() => {
-        this.logger.warn(`not every node acknowledged ${event} within ${timeoutMs} ms`);
-        resolve();
-      }, timeoutMs + 500);
-      (server.serverSideEmit as (e: string, p: unknown, ack: (e: Error | null) => void) => boolean)(
-        event,
-        payload,
-        (error) => {
-          if (error) this.logger.warn(`not every node acknowledged ${event}: ${error.message}`);
-          resolve();
-        },
-      );
-    });
-    clearTimeout(timer);
-  }
-
-  /** Runs `listener` when another node sends `event` with toOtherNodes. */
-  onNodeEvent(event: string, listener: (payload: unknown) => void): void {
-    this.nodeListeners.push([event, listener]);
-    if (this.server) this.listen(event, listener);
-  }
-
-  private listen(event: string, listener: (payload: unknown) => void): void {
-    (this.server!.on as (e: string, l: (p: unknown, ack?: () => void) => void) => unknown)(
-      event,
-      (payload, ack) => {
-        listener(payload);
-        ack?.();
-      },
-    );
+  private get server(): ChatServer | undefined {
+    return this.sockets.server;
   }
 
   /** Sends to every socket of each user (each socket once, even if it is in several rooms). */
@@ -180,34 +118,5 @@ export class UserNotifier {
   /** Calls the ack alone, for answers that already reached the caller through a room. */
   acknowledge(ack: Ack, payload: unknown): void {
     ack?.(payload);
-  }
-
-  /** How many sockets of the user are connected to this node. */
-  localSocketCount(userId: number): number {
-    return this.server?.of('/').adapter.rooms.get(userRoom(userId))?.size ?? 0;
-  }
-
-  /** The user's sockets connected to this node, in the order they were bound (oldest first). */
-  localSocketsOf(userId: number): ChatSocket[] {
-    const namespace = this.server?.of('/');
-    const ids = namespace?.adapter.rooms.get(userRoom(userId));
-    if (!namespace || !ids) return [];
-    const sockets: ChatSocket[] = [];
-    for (const id of ids) {
-      const socket = namespace.sockets.get(id);
-      if (socket) sockets.push(socket);
-    }
-    return sockets;
-  }
-
-  /** The sockets connected to this node. */
-  localSockets(): ChatSocket[] {
-    return this.server ? [...this.server.of('/').sockets.values()] : [];
-  }
-
-  /** Joins a socket to its user's room. */
-  bind(client: ChatSocket, userId: number): void {
-    client.data.userId = userId;
-    void client.join(userRoom(userId));
   }
 }

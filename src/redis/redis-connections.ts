@@ -6,6 +6,20 @@ import type { AppConfig } from '../config/app-config.js';
 const CONNECT_TIMEOUT_MS = 5_000;
 /** Reconnect backoff: 50 ms, 100 ms, ... up to this, forever. */
 const MAX_RECONNECT_DELAY_MS = 2_000;
+/**
+ * Longest a command on `commands` waits for its reply: then it fails with
+ * "Command timed out" and its caller answers as if Redis were down. A frozen
+ * Redis (a paused process, a black-holed link: TCP open, nothing answers) made
+ * every caller wait forever.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+/**
+ * With replies outstanding and nothing received for this long, `commands`
+ * drops its connection and reconnects: the node is then degraded (commands
+ * fail at once, presence from this node) until Redis answers again, as in an
+ * outage, instead of paying the command timeout on every request.
+ */
+export const REDIS_SOCKET_TIMEOUT_MS = 3_000;
 
 /** Told of every Redis error and of each outage's start and end (for /metrics). */
 export interface RedisObserver {
@@ -58,12 +72,15 @@ export class RedisConnections implements OnApplicationShutdown {
       // waiting, and nothing piles up in memory during an outage.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      socketTimeout: REDIS_SOCKET_TIMEOUT_MS,
       connectionName: 'chat-commands',
     });
     this.subscriber = new Redis(url, {
       ...options,
       // The adapter subscribes once, at start-up; that must wait for Redis however
       // long it takes. ioredis resubscribes by itself after every reconnect.
+      // No command or socket timeout: a subscriber is silent by design.
       maxRetriesPerRequest: null,
       connectionName: 'chat-subscriber',
     });

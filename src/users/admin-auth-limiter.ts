@@ -53,17 +53,24 @@ export class AdminAuthLimiter {
       : 0;
   }
 
-  /** Counts a wrong token; the one that reaches the limit blocks the address for a window. */
-  async failed(address: string): Promise<void> {
+  /**
+   * Counts a wrong token and resolves to 0 while it is within the budget (the
+   * one that reaches the limit blocks the address for a window), else to the
+   * milliseconds the address stays blocked. The count is one atomic step
+   * (Redis INCR, or memory), so concurrent wrong tokens cannot all pass a check
+   * made before any of them was counted: at most the budget is ever answered 401.
+   */
+  async failed(address: string): Promise<number> {
     const key = addressKey(address);
     const state = await this.limiter.consume(key).catch((rejection: unknown) => {
-      // Over the limit already (two failures racing): the block is (being) set.
       if (rejection instanceof RateLimiterRes) return rejection;
       throw rejection;
     });
-    if (state.consumedPoints >= this.limiter.points) {
+    if (state.consumedPoints > this.limiter.points) return Math.max(state.msBeforeNext, 1);
+    if (state.consumedPoints === this.limiter.points) {
       await this.limiter.block(key, this.windowSeconds);
     }
+    return 0;
   }
 }
 

@@ -34,13 +34,20 @@ export class AdminTokenGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<Request>();
     const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
-    const blockedMs = await this.limiter.blockedFor(address);
-    if (blockedMs > 0) this.refuse(http.getResponse<Response>(), blockedMs);
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (match && sameSecret(match[1].trim(), expected)) return true;
+    const right = match !== null && sameSecret(match[1].trim(), expected);
+    if (right) {
+      // A blocked address gets 429 for the right token too: a guesser must not tell it apart.
+      const blockedMs = await this.limiter.blockedFor(address);
+      if (blockedMs > 0) this.refuse(http.getResponse<Response>(), blockedMs);
+      return true;
+    }
+    // Counted before answering, atomically: concurrent guesses cannot all slip
+    // through a check made before any of them was counted.
+    const blockedMs = await this.limiter.failed(address);
+    if (blockedMs > 0) this.refuse(http.getResponse<Response>(), blockedMs);
     this.metrics.refusals.inc({ reason: 'admin_token_wrong' });
-    await this.limiter.failed(address);
     throw new UnauthorizedException('missing or wrong admin token');
   }
 

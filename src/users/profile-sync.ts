@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { UserNotifier } from '../realtime/user-notifier.js';
+import { NodeBus } from '../realtime/node-bus.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import { ProfileCache } from './profile-cache.js';
 
@@ -16,25 +16,25 @@ const PROFILES_RESYNC = 'chat:profiles_resync';
 @Injectable()
 export class ProfileSync implements OnModuleInit {
   constructor(
-    private readonly notifier: UserNotifier,
+    private readonly nodes: NodeBus,
     private readonly cache: ProfileCache,
     private readonly redis: RedisConnections,
   ) {}
 
   onModuleInit(): void {
-    this.notifier.onNodeEvent(PROFILE_CHANGED, (id) => {
+    this.nodes.onNodeEvent(PROFILE_CHANGED, (id) => {
       if (typeof id === 'number') this.cache.invalidate(id);
     });
-    this.notifier.onNodeEvent(PROFILES_RESYNC, () => this.cache.clear());
+    this.nodes.onNodeEvent(PROFILES_RESYNC, () => this.cache.clear());
     // Announcements made or missed during a Redis outage are lost: start again from the database.
     this.redis.onReconnect(() => {
       this.cache.clear();
-      void this.notifier.toOtherNodes(PROFILES_RESYNC, null);
+      void this.nodes.toOtherNodes(PROFILES_RESYNC, null);
     });
   }
 
   /** After this node changed the profile (and dropped its own entry). */
   async changedHere(id: number): Promise<void> {
-    await this.notifier.toOtherNodes(PROFILE_CHANGED, id);
+    await this.nodes.toOtherNodes(PROFILE_CHANGED, id);
   }
 }

@@ -1,5 +1,5 @@
-import { WsException } from '@nestjs/websockets';
 import { createServiceContext, ServiceContext } from '../../test/support/service-context.js';
+import { UnknownUserError } from '../errors/domain-errors.js';
 import { ProfileCache } from './profile-cache.js';
 import { UsersService } from './users.service.js';
 
@@ -41,9 +41,7 @@ describe('UsersService profiles', () => {
   });
 
   it('does not remember unknown users: one created later is found', async () => {
-    await expect(users.requireProfiles(1, 3)).rejects.toThrow(
-      new WsException('user 3 does not exist'),
-    );
+    await expect(users.requireProfiles(1, 3)).rejects.toThrow(new UnknownUserError(3));
     await users.upsertProfile(3, 'Carol', '');
     expect((await users.requireProfiles(3))[0].name).toBe('Carol');
   });
@@ -52,8 +50,6 @@ describe('UsersService profiles', () => {
     await users.requireProfiles(2);
     await context.dataSource.query('DELETE FROM users WHERE id = 2');
     expect((await users.requireProfiles(2))[0].name).toBe('User 2');
-    await expect(users.requireStoredProfiles(1, 2)).rejects.toThrow(
-      new WsException('user 2 does not exist'),
-    );
+    await expect(users.requireStoredProfiles(1, 2)).rejects.toThrow(new UnknownUserError(2));
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WsException } from '@nestjs/websockets';
 import { DataSource } from 'typeorm';
+import { UnknownUserError } from '../errors/domain-errors.js';
 import { ProfileCache } from './profile-cache.js';
 import { User } from './user.entity.js';
 
@@ -110,7 +110,7 @@ export class UsersService {
 function required(ids: number[], profiles: Map<number, Profile>): Profile[] {
   return ids.map((id) => {
     const profile = profiles.get(id);
-    if (!profile) throw new WsException(`user ${id} does not exist`);
+    if (!profile) throw new UnknownUserError(id);
     return profile;
   });
 }

@@ -11,6 +11,10 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty (as after a restart without persistence). */
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): its connections stay open and nothing answers. */
+  pause(): void;
+  /** Thaws it (SIGCONT): it then answers everything it was sent meanwhile. */
+  resume(): void;
 }
 
 /** Starts `redis-server --port <free> --save ""` and waits until it answers PING. */
@@ -39,13 +43,25 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
+  // Signals go to this child's PID only, never by name.
+  const signal = (name: NodeJS.Signals) => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill(name);
+  };
   const stop = async () => {
     const running = child;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGCONT'); // a frozen server would never act on SIGTERM
     running.kill('SIGTERM');
     await exited;
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, stop, start };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop,
+    start,
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+  };
 }

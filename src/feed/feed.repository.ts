@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+/**
+ * A page of the user's feed after `$2`, and the user's head, read in one
+ * snapshot. Postgres writes each entry's JSON: the stored payload with its
+ * `pos` spliced in before the closing brace (see FeedEvent.data).
+ */
+const PAGE_SQL = `
+WITH page AS (
+  SELECT pos, event, data FROM feed_events
+  WHERE user_id = $1 AND pos > $2::bigint
+  ORDER BY pos
+  LIMIT $3
+)
+SELECT COALESCE((SELECT last_pos FROM feed_heads WHERE user_id = $1), 0) AS head,
+  (SELECT min(pos) FROM page) AS first_pos,
+  (SELECT max(pos) FROM page) AS last_pos,
+  COALESCE((SELECT string_agg(concat('{"pos":', pos, ',"event":', to_json(event),
+      ',"data":', left(data, -1), ',"pos":', pos, '}}'), ',' ORDER BY pos) FROM page), '') AS events_json`;
+
+export interface FeedPageRow {
+  head: string | number;
+  first_pos: string | number | null;
+  last_pos: string | number | null;
+  events_json: string;
+}
+
+/** The feed tables' reads and pruning (appends are feed.sql.ts's CTEs, inside each change's statement). */
+@Injectable()
+export class FeedRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async page(userId: number, since: number, limit: number): Promise<FeedPageRow> {
+    const [row]: FeedPageRow[] = await this.dataSource.query(PAGE_SQL, [userId, since, limit]);
+    return row;
+  }
+
+  /**
+   * Deletes at most `limit` events created before `cutoff` (unix seconds),
+   * skipping rows another node is deleting; returns how many it deleted.
+   */
+  async deleteOlderThan(cutoff: number, limit: number): Promise<number> {
+    const [{ count }]: Array<{ count: number }> = await this.dataSource.query(
+      `WITH gone AS (
+         DELETE FROM feed_events WHERE (user_id, pos) IN (
+           SELECT user_id, pos FROM feed_events WHERE created < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING 1)
+       SELECT count(*)::integer AS count FROM gone`,
+      [cutoff, limit],
+    );
+    return Number(count);
+  }
+}
