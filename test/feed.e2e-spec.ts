@@ -189,6 +189,28 @@ describe('durable feed', () => {
     expect(rest.reset).toBeUndefined();
   });
 
+  it('answers reset when an event inside the page is gone, not a page with a hole', async () => {
+    // Pruning deletes by age in batches of rows in no particular order, and `created` is the
+    // transaction's start (a later position can be older by a lock wait): pos 3 may be gone
+    // while pos 2 and 4 are still there. A client at 1 must not get [2, 4] as if 3 never was.
+    const alice = await connectAs(server.url, ALICE);
+    const bob = await connectAs(server.url, BOB);
+    for (let i = 0; i < 5; i++) await send(bob, BOB, ALICE, `h${i}`);
+    await server.query(
+      `UPDATE feed_events SET created = created - 31 * 86400 WHERE user_id = $1 AND pos = 3`,
+      [ALICE],
+    );
+    expect(await server.app.get(FeedService).prune()).toBe(1);
+    expect(await sync(alice, ALICE, 1)).toEqual({
+      events: [],
+      next: 5,
+      hasMore: false,
+      reset: true,
+    });
+    // Past the hole the feed is whole again.
+    expect((await sync(alice, ALICE, 3)).events.map((e: any) => e.pos)).toEqual([4, 5]);
+  });
+
   it('leaves legacy sockets exactly as they were: no pos, no extra cleared_chat fields', async () => {
     const legacy = await connectAs(server.url, ALICE);
     const bob = await connectAs(server.url, BOB);
