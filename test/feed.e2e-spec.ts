@@ -14,6 +14,7 @@ import {
 } from './support/sockets.js';
 import { useTestServer } from './support/suite.js';
 import { FeedService } from '../src/feed/feed.service.js';
+import { hs256, SECRET } from './support/tokens.js';
 
 const ALICE = 1;
 const BOB = 2;
@@ -189,6 +190,28 @@ describe('durable feed', () => {
     expect(rest.reset).toBeUndefined();
   });
 
+  it('answers reset when an event inside the page is gone, not a page with a hole', async () => {
+    // Pruning deletes by age in batches of rows in no particular order, and `created` is the
+    // transaction's start (a later position can be older by a lock wait): pos 3 may be gone
+    // while pos 2 and 4 are still there. A client at 1 must not get [2, 4] as if 3 never was.
+    const alice = await connectAs(server.url, ALICE);
+    const bob = await connectAs(server.url, BOB);
+    for (let i = 0; i < 5; i++) await send(bob, BOB, ALICE, `h${i}`);
+    await server.query(
+      `UPDATE feed_events SET created = created - 31 * 86400 WHERE user_id = $1 AND pos = 3`,
+      [ALICE],
+    );
+    expect(await server.app.get(FeedService).prune()).toBe(1);
+    expect(await sync(alice, ALICE, 1)).toEqual({
+      events: [],
+      next: 5,
+      hasMore: false,
+      reset: true,
+    });
+    // Past the hole the feed is whole again.
+    expect((await sync(alice, ALICE, 3)).events.map((e: any) => e.pos)).toEqual([4, 5]);
+  });
+
   it('leaves legacy sockets exactly as they were: no pos, no extra cleared_chat fields', async () => {
     const legacy = await connectAs(server.url, ALICE);
     const bob = await connectAs(server.url, BOB);
@@ -235,5 +258,31 @@ describe('durable feed', () => {
     expect(await handshakeRefusal).toMatchObject({ status: 'error', event: 'sync' });
     // Nothing was written to any feed by refused requests.
     expect(await server.query('SELECT * FROM feed_events')).toEqual([]);
+  });
+});
+
+describe('durable feed with handshake tokens', () => {
+  const server = useTestServer({
+    env: { AUTH_MODE: 'optional', AUTH_JWT_SECRET: SECRET },
+    users: [
+      [ALICE, 'Alice'],
+      [BOB, 'Bob'],
+    ],
+  });
+
+  it('a token socket that connected with since gets pos from the start, before its connect_user', async () => {
+    // A token binds the socket at connect: it is in its user's room before connect_user.
+    const token = await hs256(SECRET, { expiresIn: 300, claims: { sub: String(ALICE) } });
+    const phone = await connect(server.url, { auth: { token, since: 0 } });
+    const seen = record(phone, ['new_message']);
+    const bob = await connectAs(server.url, BOB);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await send(bob, BOB, ALICE, 'early');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seen.map((r) => r.payload.pos)).toEqual([1]);
+    // Then connect_user: the first page, with the same event at the same pos.
+    const firstPage = waitFor(phone, 'sync_data');
+    phone.emit('connect_user', { userId: String(ALICE) });
+    expect((await firstPage).events.map((e: any) => e.pos)).toEqual([1]);
   });
 });

@@ -3,7 +3,7 @@ import { ActsAs } from '../common/acting-user.js';
 import type { Ack as AckFn, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
 import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
-import { UserNotifier } from '../realtime/user-notifier.js';
+import { feedRoom, UserNotifier } from '../realtime/user-notifier.js';
 import { parsePosition, SYNC_PAGE_DEFAULT, SyncDto } from './dto/sync.dto.js';
 import { FeedService } from './feed.service.js';
 
@@ -20,7 +20,13 @@ export class FeedGateway implements OnGatewayConnection {
   handleConnection(client: ChatSocket): void {
     const auth = client.handshake.auth as Record<string, unknown> | undefined;
     const since = auth?.since ?? client.handshake.query?.since;
-    if (since !== undefined) client.data.handshakeSince = since;
+    if (since === undefined) return;
+    client.data.handshakeSince = since;
+    // Opted in from now on: a token socket is bound (in its user's room) before connect_user.
+    if (parsePosition(since) !== undefined) {
+      client.data.feed = true;
+      if (client.data.userId !== undefined) void client.join(feedRoom(client.data.userId));
+    }
   }
 
   @SubscribeMessage('sync')

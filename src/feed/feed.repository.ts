@@ -17,6 +17,7 @@ WITH page AS (
 SELECT COALESCE((SELECT last_pos FROM feed_heads WHERE user_id = $1), 0) AS head,
   (SELECT min(pos) FROM page) AS first_pos,
   (SELECT max(pos) FROM page) AS last_pos,
+  (SELECT count(*) FROM page)::integer AS count,
   COALESCE((SELECT string_agg(concat('{"pos":', pos, ',"event":', to_json(event),
       ',"data":', left(data, -1), ',"pos":', pos, '}}'), ',' ORDER BY pos) FROM page), '') AS events_json`;
 
@@ -24,6 +25,8 @@ export interface FeedPageRow {
   head: string | number;
   first_pos: string | number | null;
   last_pos: string | number | null;
+  /** Events in the page: fewer than last_pos - first_pos + 1 when one inside it was pruned. */
+  count: number;
   events_json: string;
 }
 

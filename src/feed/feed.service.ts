@@ -28,7 +28,11 @@ export class FeedService implements OnApplicationBootstrap, OnModuleDestroy {
   async page(userId: number, since: number, limit: number): Promise<JsonText<SyncDataPayload>> {
     const row = await this.repository.page(userId, since, limit);
     const head = Number(row.head);
-    const missing = since > head || (since < head && Number(row.first_pos ?? 0) !== since + 1);
+    // Pruning deletes by age, not by position (and a later position can be a little older), so
+    // a hole can be anywhere in the page, not only at its start.
+    const holed = row.last_pos !== null && Number(row.last_pos) - since !== Number(row.count);
+    const missing =
+      since > head || (since < head && Number(row.first_pos ?? 0) !== since + 1) || holed;
     if (missing) {
       return new JsonText(`{"events":[],"next":${head},"hasMore":false,"reset":true}`);
     }

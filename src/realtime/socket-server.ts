@@ -36,7 +36,8 @@ export class SocketServer {
   /** Binds the socket to its user: it acts as that user and joins the user's room. */
   bind(client: ChatSocket, userId: number): void {
     client.data.userId = userId;
-    void client.join(userRoom(userId));
+    // Opted in at the handshake (since) before it was bound: its feed room from the same moment.
+    void client.join(client.data.feed ? [userRoom(userId), feedRoom(userId)] : userRoom(userId));
   }
 
   /** How many sockets of the user are connected to this node. */

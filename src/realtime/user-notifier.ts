@@ -79,8 +79,9 @@ export class UserNotifier {
 
   /** Opts the socket in to the feed: from now on its feed events carry `pos`. */
   joinFeed(client: ChatSocket): void {
-    if (client.data.feed || client.data.userId === undefined) return;
+    if (client.data.userId === undefined) return;
     client.data.feed = true;
+    // Joining again is harmless (a handshake since may have set feed before the socket was bound).
     void client.join(feedRoom(client.data.userId));
   }
 
