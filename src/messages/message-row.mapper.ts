@@ -1,6 +1,3 @@
-import type { Profile } from '../users/users.service.js';
-import type { MessageRecord } from './send-batcher.js';
-
 interface MessageFields {
   id: number;
   senderId: number;
@@ -38,29 +35,23 @@ export interface HistoryRow extends MessageFields {
   clientMessageId?: string;
 }
 
-/** new_message: a stored message with its sender's and receiver's profiles. */
-export function toNewMessageRow(
-  record: MessageRecord,
-  sender: Profile,
-  receiver: Profile,
-): NewMessageRow {
-  const row: NewMessageRow = {
-    id: record.id,
-    senderId: record.senderId,
-    receiverId: record.receiverId,
-    chatConstantId: record.conversationId,
-    groupId: 0,
-    message: record.text,
-    readStatus: record.readStatus,
-    messageType: record.messageType,
-    deletedId: record.deletedId,
-    created: record.created,
-    updated: record.updated,
-    senderName: sender.name,
-    senderImage: sender.image ?? '',
-    recieverImage: receiver.image ?? '',
-    recieverName: receiver.name,
-  };
-  if (record.clientMessageId !== null) row.clientMessageId = record.clientMessageId;
-  return row;
+/**
+ * The one mapper of new_message's row (contract, "Rows", in its field order):
+ * SQL that Postgres evaluates for message row `m` with its sender `su` and
+ * receiver `ru` (users rows). The send statement writes it into both feeds
+ * and returns it for the live event; a repeat or a retry reads it the same
+ * way, so every new_message comes from here. Every to_json() argument is
+ * non-null (users.image is NOT NULL DEFAULT ''): concat() would drop a NULL.
+ */
+export function newMessageRowSql(m: string, su: string, ru: string): string {
+  return `concat(
+    '{"id":', ${m}.id, ',"senderId":', ${m}.sender_id, ',"receiverId":', ${m}.receiver_id,
+    ',"chatConstantId":', ${m}.chat_constant_id, ',"groupId":0,"message":', to_json(${m}.message),
+    ',"readStatus":', ${m}.read_status, ',"messageType":', ${m}.message_type,
+    ',"deletedId":', ${m}.deleted_id, ',"created":', ${m}.created, ',"updated":', ${m}.updated,
+    ',"senderName":', to_json(${su}.name), ',"senderImage":', to_json(${su}.image),
+    ',"recieverImage":', to_json(${ru}.image), ',"recieverName":', to_json(${ru}.name),
+    CASE WHEN ${m}.client_message_id IS NOT NULL
+      THEN concat(',"clientMessageId":', to_json(${m}.client_message_id)) END,
+    '}')`;
 }

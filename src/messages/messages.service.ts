@@ -7,7 +7,7 @@ import { blockRefusalMessage } from '../moderation/block-rule.sql.js';
 import { UsersService } from '../users/users.service.js';
 import type { MessageType } from './message.entity.js';
 import { JsonText } from '../realtime/json-text.js';
-import { HistoryRow, NewMessageRow, toNewMessageRow } from './message-row.mapper.js';
+import type { HistoryRow, NewMessageRow } from './message-row.mapper.js';
 import { MessagesRepository } from './messages.repository.js';
 import { SendBatcher } from './send-batcher.js';
 
@@ -60,33 +60,19 @@ export class MessagesService {
     const outcome = await this.batcher.store(
       clientMessageId === undefined ? message : { ...message, clientMessageId },
     );
-    if (outcome.kind === 'stored' && outcome.feed) {
-      // Postgres wrote the row with the profiles as they were at the commit (see NEW_MESSAGE_ROW_SQL).
-      const row = JSON.parse(outcome.feed.rowJson) as NewMessageRow;
-      const feed = new Map([
-        [senderId, outcome.feed.senderPos],
-        [receiverId, outcome.feed.receiverPos],
-      ]);
+    if (outcome.kind !== 'refused') {
+      // Postgres wrote the row (newMessageRowSql): as the feeds hold it, for a message just stored.
+      const row = JSON.parse(outcome.rowJson) as NewMessageRow;
+      if (outcome.kind === 'repeat') return { stored: true, repeat: true, row, feed: new Map() };
+      // Null only for a message stored before the feed existed and found again by a retry.
+      const feed: FeedPositions = outcome.feed
+        ? new Map([
+            [senderId, outcome.feed.senderPos],
+            [receiverId, outcome.feed.receiverPos],
+          ])
+        : new Map();
       this.events.publish('message.stored', { row, feed });
       return { stored: true, repeat: false, row, feed };
-    }
-    if (outcome.kind !== 'refused') {
-      const { record } = outcome;
-      // Read after the commit, so a profile changed meanwhile shows in this answer.
-      const [sender, receiver] = await this.users
-        .requireProfiles(record.senderId, record.receiverId)
-        .catch((error: unknown) => {
-          // Stored: the generic "not carried out, please retry" would be a lie.
-          throw new UnavailableError(
-            `the message was stored (id ${record.id}), but the server could not complete its answer ` +
-              `(${error instanceof Error ? error.message : String(error)}); get_message shows it`,
-          );
-        });
-      const row = toNewMessageRow(record, sender, receiver);
-      if (outcome.kind === 'repeat') return { stored: true, repeat: true, row, feed: new Map() };
-      // Stored before the feed existed, found again by a retry: delivered live only.
-      this.events.publish('message.stored', { row, feed: new Map() });
-      return { stored: true, repeat: false, row, feed: new Map() };
     }
     if (outcome.refusal === 'unknown_sender' || outcome.refusal === 'unknown_receiver') {
       // The cache may still hold a user the statement found missing: the database decides.

@@ -10,6 +10,7 @@ import { UnavailableError } from '../errors/domain-errors.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { BlockRefusal, blockRefusalSql } from '../moderation/block-rule.sql.js';
 import type { MessageType } from './message.entity.js';
+import { newMessageRowSql } from './message-row.mapper.js';
 
 /** A message to store, as the sender sent it. */
 export interface OutgoingMessage {
@@ -45,20 +46,18 @@ export interface MessageRecord {
  * block stands; the caller finds out which).
  */
 export type StoreOutcome =
-  | { kind: 'stored'; record: MessageRecord; feed: StoredFeed | null }
-  | { kind: 'repeat'; record: MessageRecord }
+  | { kind: 'stored'; record: MessageRecord; rowJson: string; feed: StoredFeed | null }
+  | { kind: 'repeat'; record: MessageRecord; rowJson: string }
   | { kind: 'refused'; refusal: SendRefusal };
 
 /** Why the statement did not store a message: a user is missing, or the block rule. */
 export type SendRefusal = 'unknown_sender' | 'unknown_receiver' | BlockRefusal;
 
 /**
- * Where a stored message went in the two feeds, and new_message's row as the
- * feeds hold it (JSON text written by Postgres). Null for a message stored
+ * Where a stored message went in the two feeds. Null for a message stored
  * before the feed existed, found again by a retry.
  */
 export interface StoredFeed {
-  rowJson: string;
   senderPos: number;
   receiverPos: number;
 }
@@ -131,22 +130,6 @@ const SHUTDOWN_RETRY_SHARE = 0.4;
  * join of two CTEs is a nested loop (500 x 500 comparisons) for the planner,
  * which cannot know their sizes.
  */
-/**
- * new_message's row (contract, "Rows"; the fields and order of
- * toNewMessageRow) for inserted message `s` with its users `su` and `ru`,
- * written by Postgres in the statement that stores it: the same text goes
- * into both feeds and, parsed, to the live sockets, so the two cannot differ.
- */
-const NEW_MESSAGE_ROW_SQL = `concat(
-    '{"id":', s.id, ',"senderId":', s.sender_id, ',"receiverId":', s.receiver_id,
-    ',"chatConstantId":', s.chat_constant_id, ',"groupId":0,"message":', to_json(s.message),
-    ',"readStatus":0,"messageType":', s.message_type, ',"deletedId":0',
-    ',"created":', s.created, ',"updated":', s.created,
-    ',"senderName":', to_json(su.name), ',"senderImage":', to_json(su.image),
-    ',"recieverImage":', to_json(ru.image), ',"recieverName":', to_json(ru.name),
-    CASE WHEN s.client_message_id IS NOT NULL THEN concat(',"clientMessageId":', to_json(s.client_message_id)) END,
-    '}')`;
-
 const STORE_BATCH_SQL = `
 WITH input AS (
   SELECT * FROM json_to_recordset($1::json) AS t(
@@ -188,8 +171,8 @@ inserted AS (
   FROM numbered
   ORDER BY id
   ON CONFLICT DO NOTHING
-  RETURNING id, chat_constant_id, sender_id, receiver_id, created, message_key, message, message_type,
-    client_message_id
+  RETURNING id, chat_constant_id, sender_id, receiver_id, created, updated, message_key, message, message_type,
+    client_message_id, read_status, deleted_id
 ),
 conversation AS (
   INSERT INTO chat_constants (id, sender_id, receiver_id, user_low_id, user_high_id, last_message_id,
@@ -219,7 +202,8 @@ conversation AS (
   RETURNING id
 ),
 rendered AS MATERIALIZED (
-  SELECT s.id, s.chat_constant_id, s.message_key, s.sender_id, s.receiver_id, ${NEW_MESSAGE_ROW_SQL} AS row_json
+  SELECT s.id, s.chat_constant_id, s.message_key, s.sender_id, s.receiver_id,
+    ${newMessageRowSql('s', 'su', 'ru')} AS row_json
   FROM inserted s
   JOIN users su ON su.id = s.sender_id
   JOIN users ru ON ru.id = s.receiver_id
@@ -251,6 +235,8 @@ function existingRowSql(alias: string): string {
       'message_type', m.message_type, 'read_status', m.read_status, 'deleted_id', m.deleted_id,
       'created', m.created, 'updated', m.updated, 'message_key', m.message_key,
       'client_message_id', m.client_message_id,
+      'row_json', (SELECT ${newMessageRowSql('m', 'su', 'ru')} FROM users su, users ru
+                   WHERE su.id = m.sender_id AND ru.id = m.receiver_id),
       -- Its own earlier run (a lost answer, moments ago): the feed entries it wrote, near the heads.
       'sender_feed', CASE WHEN m.message_key = ${alias}.message_key THEN (
         SELECT json_build_object('pos', f.pos, 'data', f.data) FROM feed_events f
@@ -302,6 +288,8 @@ interface ExistingRow {
   updated: number | string;
   message_key: string | null;
   client_message_id: string | null;
+  /** new_message's row, with the users' profiles as they are now. */
+  row_json: string;
   sender_feed: { pos: number | string; data: string } | null;
   receiver_pos: number | string | null;
 }
@@ -615,8 +603,8 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
         outcomes.set(pending, {
           kind: 'stored',
           record,
+          rowJson: row.row_json!,
           feed: {
-            rowJson: row.row_json!,
             senderPos: feed.get(record.senderId)!,
             receiverPos: feed.get(record.receiverId)!,
           },
@@ -656,7 +644,7 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
       if (!outcome) {
         retry.push(pending);
       } else if (first && outcome.kind !== 'refused') {
-        pending.resolve({ kind: 'repeat', record: outcome.record });
+        pending.resolve({ kind: 'repeat', record: outcome.record, rowJson: outcome.rowJson });
       } else {
         pending.resolve(outcome);
       }
@@ -774,16 +762,17 @@ function existingOutcome(pending: PendingSend, row: ExistingRow): StoreOutcome {
     updated: Number(row.updated),
     clientMessageId: row.client_message_id,
   };
-  if (row.message_key !== pending.key) return { kind: 'repeat', record };
-  const feed =
-    row.sender_feed && row.receiver_pos !== null
-      ? {
-          rowJson: row.sender_feed.data,
-          senderPos: Number(row.sender_feed.pos),
-          receiverPos: Number(row.receiver_pos),
-        }
-      : null;
-  return { kind: 'stored', record, feed };
+  if (row.message_key !== pending.key) return { kind: 'repeat', record, rowJson: row.row_json };
+  if (row.sender_feed && row.receiver_pos !== null) {
+    // The row as its feed entries hold it: what the live event must carry.
+    return {
+      kind: 'stored',
+      record,
+      rowJson: row.sender_feed.data,
+      feed: { senderPos: Number(row.sender_feed.pos), receiverPos: Number(row.receiver_pos) },
+    };
+  }
+  return { kind: 'stored', record, rowJson: row.row_json, feed: null };
 }
 
 /**
