@@ -68,6 +68,10 @@ interface Counts {
   ackedLost: number;
   duplicates: number;
   deliveredTwice: number;
+  /** Feed entries of one message twice in a user's feed; stored messages missing from a feed; feeds with a gap. */
+  feedTwice: number;
+  feedMissing: number;
+  feedGaps: number;
   falseRefusals: number;
   crashes: number;
   unanswered: number;
@@ -222,6 +226,22 @@ describeWithServices('Postgres faults under steady sends (two nodes, private Pos
       'SELECT id, message FROM messages WHERE message = ANY($1::text[])',
       [sends.map((send) => send.text)],
     );
+    // The durable feed: each stored message once in each of its users' feeds, positions with no gap.
+    const {
+      rows: [feed],
+    } = await admin.query<{ twice: number; missing: number; gaps: number }>(
+      `SELECT
+         (SELECT count(*) FROM (SELECT 1 FROM feed_events WHERE event = 'new_message'
+            GROUP BY user_id, message_id HAVING count(*) > 1) d)::integer AS twice,
+         (SELECT count(*) FROM messages m WHERE m.message = ANY($1::text[]) AND (
+            NOT EXISTS (SELECT 1 FROM feed_events f WHERE f.user_id = m.sender_id AND f.message_id = m.id)
+            OR NOT EXISTS (SELECT 1 FROM feed_events f WHERE f.user_id = m.receiver_id AND f.message_id = m.id))
+         )::integer AS missing,
+         (SELECT count(*) FROM feed_heads h WHERE h.last_pos <> (
+            SELECT count(*) FROM feed_events f WHERE f.user_id = h.user_id AND f.pos BETWEEN 1 AND h.last_pos)
+         )::integer AS gaps`,
+      [sends.map((send) => send.text)],
+    );
     const storedByText = new Map<string, number[]>();
     for (const row of rows) {
       storedByText.set(row.message, [...(storedByText.get(row.message) ?? []), Number(row.id)]);
@@ -250,6 +270,9 @@ describeWithServices('Postgres faults under steady sends (two nodes, private Pos
         .length,
       duplicates: [...storedByText.values()].filter((ids) => ids.length > 1).length,
       deliveredTwice: acked.filter((send) => (deliveries.get(send.row!.id) ?? 0) > 1).length,
+      feedTwice: feed.twice,
+      feedMissing: feed.missing,
+      feedGaps: feed.gaps,
       // "Not stored" (or any refusal but "could not confirm") must be true.
       falseRefusals: refused.filter(
         (send) => !unknown.includes(send) && storedByText.has(send.text),
@@ -271,6 +294,9 @@ describeWithServices('Postgres faults under steady sends (two nodes, private Pos
       ackedLost: counts.ackedLost,
       duplicates: counts.duplicates,
       deliveredTwice: counts.deliveredTwice,
+      feedTwice: counts.feedTwice,
+      feedMissing: counts.feedMissing,
+      feedGaps: counts.feedGaps,
       falseRefusals: counts.falseRefusals,
       crashes: counts.crashes,
       unanswered: counts.unanswered,
@@ -278,6 +304,9 @@ describeWithServices('Postgres faults under steady sends (two nodes, private Pos
       ackedLost: 0,
       duplicates: 0,
       deliveredTwice: 0,
+      feedTwice: 0,
+      feedMissing: 0,
+      feedGaps: 0,
       falseRefusals: 0,
       crashes: 0,
       unanswered: 0,
