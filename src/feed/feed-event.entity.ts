@@ -4,7 +4,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * One event addressed to a user, at its position in that user's feed
  * (consecutive from 1, see FeedHead). `data` is the live event's payload as
  * JSON text, without `pos` (spliced in when read). No foreign key to users:
- * the feed is appended on the hot send path, and erasure deletes it explicitly.
+ * the feed is appended on the hot send path (a user erasure, when there is one,
+ * must delete a user's feed rows itself).
  */
 @Entity({ name: 'feed_events' })
 // Pruning by age walks this small block-range index, not the table.
