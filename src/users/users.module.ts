@@ -4,12 +4,14 @@ import { AdminTokenGuard } from './admin-token.guard.js';
 import { ProfileCache } from './profile-cache.js';
 import { ProfileSync } from './profile-sync.js';
 import { UsersController } from './users.controller.js';
+import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
   controllers: [UsersController],
   providers: [
     UsersService,
+    UsersRepository,
     AdminAuthLimiter,
     AdminTokenGuard,
     ProfileSync,

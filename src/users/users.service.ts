@@ -1,9 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { UnknownUserError } from '../errors/domain-errors.js';
 import { ProfileCache } from './profile-cache.js';
-import { User } from './user.entity.js';
+import { UsersRepository } from './users.repository.js';
 
 export interface Profile {
   id: number;
@@ -22,13 +20,9 @@ export class UsersService {
   private readonly logger = new Logger(UsersService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: UsersRepository,
     private readonly cache: ProfileCache,
   ) {}
-
-  private get users() {
-    return this.dataSource.getRepository(User);
-  }
 
   /**
    * Profiles of the given users, by id; missing users are absent from the map.
@@ -62,13 +56,7 @@ export class UsersService {
   /** Reads these users' profiles into `into` and the cache. */
   private async load(ids: number[], into: Map<number, Profile>): Promise<Map<number, Profile>> {
     const token = this.cache.beginLoad();
-    // Plain SQL rather than the repository's find: this runs for every connect_user,
-    // and find builds and hydrates through TypeORM's query builder, about 30 KB of
-    // short-lived objects per call that outlive the round trip into the old generation.
-    const rows: Array<{ id: number; name: string; image: string }> = await this.dataSource.query(
-      'SELECT id, name, image FROM users WHERE id = ANY($1::integer[])',
-      [[...new Set(ids)]],
-    );
+    const rows = await this.repository.findByIds(ids);
     for (const { id, name, image } of rows) {
       const profile = { id, name, image };
       this.cache.set(profile, token);
@@ -83,22 +71,15 @@ export class UsersService {
     name: string,
     image: string,
   ): Promise<{ profile: Profile; created: boolean }> {
-    const rows: Array<{ id: number; name: string; image: string; created: boolean }> =
-      await this.dataSource.query(
-        `INSERT INTO users (id, name, image) VALUES ($1, $2, $3)
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, image = EXCLUDED.image, updated_at = now()
-       RETURNING id, name, image, (xmax = 0) AS created`,
-        [id, name, image],
-      );
+    const result = await this.repository.upsert(id, name, image);
     // After the commit and before the admin API answers: later answers read the new profile.
     this.cache.invalidate(id);
-    const { created, ...profile } = rows[0];
-    return { profile, created };
+    return result;
   }
 
   /** Demo users for a newcomer's first run; only on an empty users table. */
   async createDemoUsersIfEmpty(): Promise<boolean> {
-    if ((await this.users.count()) > 0) return false;
+    if (!(await this.repository.isEmpty())) return false;
     for (const user of DEMO_USERS) await this.upsertProfile(user.id, user.name, user.image);
     this.logger.log(
       `Created demo users: ${DEMO_USERS.map((u) => `${u.id} (${u.name})`).join(', ')}`,
