@@ -28,6 +28,9 @@ export interface LeasedPush {
 export const MAX_DEVICES_PER_USER = 50;
 
 /**
+ * (Statements that return rows from an UPDATE read them through a CTE:
+ * TypeORM answers a bare UPDATE with [rows, count].)
+ *
  * Leases due pushes: rows other workers hold are skipped (SKIP LOCKED), so
  * every node can run this at once and each push goes to one of them; the
  * lease moves `due_at` forward, so a push whose node died becomes due again
@@ -35,6 +38,7 @@ export const MAX_DEVICES_PER_USER = 50;
  * the same statement.
  */
 const LEASE_SQL = `
+WITH leased AS (
 UPDATE push_deliveries d
 SET due_at = now() + $3::integer * interval '1 millisecond', attempts = d.attempts + 1
 WHERE d.id IN (
@@ -49,7 +53,9 @@ RETURNING d.id, d.delivery_id, d.sender, d.message_id, d.receiver_id, d.payload,
     AS unread_count,
   CASE WHEN d.sender = 'fcm' THEN (
     SELECT json_agg(json_build_object('token', v.token, 'platform', v.platform) ORDER BY v.updated_at)
-    FROM push_devices v WHERE v.user_id = d.receiver_id) END AS devices`;
+    FROM push_devices v WHERE v.user_id = d.receiver_id) END AS devices
+)
+SELECT * FROM leased`;
 
 interface LeaseRow {
   id: string | number;
@@ -113,13 +119,15 @@ export class PushRepository {
     doneTargets: string[],
   ): Promise<boolean> {
     const rows: Array<{ dead: boolean }> = await this.dataSource.query(
-      `UPDATE push_deliveries SET
+      `WITH changed AS (
+       UPDATE push_deliveries SET
          due_at = now() + $3::bigint * interval '1 millisecond',
          dead_at = CASE WHEN now() + $3::bigint * interval '1 millisecond'
                         > created_at + $4::bigint * interval '1 millisecond' THEN now() END,
          last_error = $5, done_targets = $6
        WHERE id = $1 AND attempts = $2
-       RETURNING dead_at IS NOT NULL AS dead`,
+       RETURNING dead_at IS NOT NULL AS dead)
+       SELECT dead FROM changed`,
       [
         push.id,
         push.attempts,

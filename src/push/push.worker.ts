@@ -95,19 +95,13 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
   /** One lease and its sends; schedules the next pass. */
   private async pass(): Promise<void> {
     let next = this.config.pollMs;
+    let leased: LeasedPush[] = [];
     try {
-      const leased = await this.repository.lease(
-        this.kinds,
-        this.config.batchSize,
-        this.config.leaseMs,
-      );
+      leased = await this.repository.lease(this.kinds, this.config.batchSize, this.config.leaseMs);
       if (this.databaseDown) {
         this.databaseDown = false;
         this.logger.log('push queue: the database answers again');
       }
-      await Promise.all(leased.map((push) => this.deliver(push)));
-      // A full batch: more may be due.
-      if (leased.length === this.config.batchSize) next = 0;
     } catch (error) {
       if (!this.databaseDown) {
         this.databaseDown = true;
@@ -116,6 +110,9 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
         );
       }
     }
+    await Promise.all(leased.map((push) => this.deliver(push)));
+    // A full batch: more may be due.
+    if (leased.length === this.config.batchSize) next = 0;
     if (this.stopping) return;
     if (this.wakeAgain) {
       this.wakeAgain = false;
@@ -125,10 +122,12 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async deliver(push: LeasedPush): Promise<void> {
-    const sender = this.senders.get(push.sender)!;
-    const outcome = await sender
-      .send(push, this.shutdown.signal)
-      .catch((error: unknown): SendOutcome => ({ kind: 'retry', error: String(error) }));
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.senders.get(push.sender)!.send(push, this.shutdown.signal);
+    } catch (error) {
+      outcome = { kind: 'retry', error: String(error) };
+    }
     if (this.stopping && outcome.kind === 'retry') {
       // Cut short by shutdown: due again at once, for any node.
       await this.repository.release(push).catch(() => undefined);
