@@ -16,7 +16,6 @@ import {
   verifyWebhookSignature,
   WEBHOOK_SECRET,
   type Answer,
-  type StandIn,
 } from './support/push-receivers.js';
 import { connectAs, connect, type TestSocket } from './support/sockets.js';
 import { useTestServer } from './support/suite.js';
