@@ -60,18 +60,20 @@ describeWithServices('push notifications on two nodes', () => {
   let receiver: StandIn;
   const SENDERS = 10;
   const PER_SENDER = 4;
+  const ONLINE_SENDER = 2 * SENDERS + 1;
+  const ONLINE_RECEIVER = 2 * SENDERS + 2;
 
   beforeAll(async () => {
     receiver = await startStandIn();
     cluster = await startCluster(2, pushEnv(receiver));
-    for (let id = 1; id <= 2 * SENDERS; id++) await cluster.nodes[0].createUser(id);
+    for (let id = 1; id <= 2 * SENDERS + 2; id++) await cluster.nodes[0].createUser(id);
   }, 90_000);
   afterAll(async () => {
     await cluster?.stop();
     await receiver?.close();
   }, 30_000);
 
-  it('sends each push exactly once, from one node or the other', async () => {
+  it('sends each push exactly once, from one node or the other, and none to a receiver online on the other node', async () => {
     const sends: Array<Promise<{ id: number }>> = [];
     for (let index = 0; index < SENDERS; index++) {
       const senderId = 2 * index + 1;
@@ -80,6 +82,12 @@ describeWithServices('push notifications on two nodes', () => {
       for (let n = 0; n < PER_SENDER; n++) {
         sends.push(sendMessage(socket, text(senderId, senderId + 1, `m ${senderId} ${n}`)));
       }
+    }
+    // One receiver online on the other node only: its messages push nowhere.
+    const onlineSender = await connectAs(cluster.nodes[0].url, ONLINE_SENDER);
+    await connectAs(cluster.nodes[1].url, ONLINE_RECEIVER);
+    for (let n = 0; n < PER_SENDER; n++) {
+      await sendMessage(onlineSender, text(ONLINE_SENDER, ONLINE_RECEIVER, `online ${n}`));
     }
     const rows = await Promise.all(sends);
     const expected = SENDERS * PER_SENDER;
@@ -95,18 +103,28 @@ describeWithServices('push notifications on two nodes', () => {
     const pushedIds = new Set(receiver.requests.map((r) => JSON.parse(r.body).message.id));
     const missing = rows.filter((row) => !pushedIds.has(row.id)).length;
     const duplicates = [...byDelivery.values()].reduce((sum, n) => sum + n - 1, 0);
+    const toOnline = receiver.requests.filter(
+      (r) => JSON.parse(r.body).receiverId === ONLINE_RECEIVER,
+    ).length;
     const sentBy = await Promise.all(
       cluster.nodes.map((node) => metricOf(node.url, 'chat_push_sent_total')),
     );
     console.log(
       `two nodes, ${expected} messages to offline receivers: acked ${rows.length}, pushes ` +
         `${receiver.requests.length}, missing ${missing}, duplicates ${duplicates}, ` +
+        `pushes to the receiver online on the other node ${toOnline}, ` +
         `sent by node 1 ${sentBy[0]}, by node 2 ${sentBy[1]}`,
     );
     expect(receiver.requests.every((r) => verifyWebhookSignature(r))).toBe(true);
-    expect({ missing, duplicates, queued: await liveQueue(cluster.databaseUrl) }).toEqual({
+    expect({
+      missing,
+      duplicates,
+      toOnline,
+      queued: await liveQueue(cluster.databaseUrl),
+    }).toEqual({
       missing: 0,
       duplicates: 0,
+      toOnline: 0,
       queued: 0,
     });
     expect(sentBy[0] + sentBy[1]).toBe(expected);
