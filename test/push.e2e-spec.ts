@@ -2,6 +2,7 @@
 // with a local webhook receiver: when a push is due (receiver offline on every
 // node), what it carries, how it is signed and retried, and device tokens.
 import { PresenceService } from '../src/presence/presence.service.js';
+import { PushRepository } from '../src/push/push.repository.js';
 import { ADMIN_TOKEN } from './support/test-server.js';
 import {
   block,
@@ -185,6 +186,9 @@ describe('push notifications through the webhook', () => {
     ).toBeGreaterThanOrEqual(1);
     // Dead letters do not count as queue age.
     expect(await metric(server.url, 'chat_push_queue_age_seconds', '')).toBe(0);
+    // Kept PUSH_DEAD_LETTER_DAYS, then pruned (here: any age).
+    expect(await server.app.get(PushRepository).pruneDeadLetters(0)).toBe(1);
+    expect(await server.query('SELECT * FROM push_deliveries')).toEqual([]);
   });
 
   describe('device tokens', () => {

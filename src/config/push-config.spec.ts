@@ -24,6 +24,7 @@ describe('push configuration', () => {
       retryMaxMs: 600_000,
       retryForMs: 86_400_000,
       batchSize: 100,
+      deadLetterDays: 7,
     });
   });
 

@@ -23,6 +23,8 @@ export interface PushConfig {
   retryForMs: number;
   /** Pushes leased per statement. */
   batchSize: number;
+  /** Dead letters are deleted this many days after they died. */
+  deadLetterDays: number;
 }
 
 /** The fields of a Google service account key file that the FCM sender uses. */
@@ -57,6 +59,7 @@ export function readPushConfig(
     retryMaxMs: readInt('PUSH_RETRY_MAX_MS', 600_000, 1, 86_400_000),
     retryForMs: readInt('PUSH_RETRY_FOR_MS', 86_400_000, 0, 30 * 86_400_000),
     batchSize: readInt('PUSH_BATCH_SIZE', 100, 1, 10_000),
+    deadLetterDays: readInt('PUSH_DEAD_LETTER_DAYS', 7, 1, 3650),
   };
   if (config.leaseMs <= config.timeoutMs) {
     throw fail(

@@ -156,6 +156,17 @@ export class PushRepository {
     );
   }
 
+  /** Deletes dead letters that died more than `days` ago; returns how many. */
+  async pruneDeadLetters(days: number): Promise<number> {
+    const [row]: Array<{ n: number }> = await this.dataSource.query(
+      `WITH gone AS (
+         DELETE FROM push_deliveries WHERE dead_at < now() - $1::integer * interval '1 day' RETURNING 1)
+       SELECT count(*)::integer AS n FROM gone`,
+      [days],
+    );
+    return Number(row?.n ?? 0);
+  }
+
   /** Seconds since the oldest live push was queued (0 when none). */
   async queueAgeSeconds(): Promise<number> {
     const [row]: Array<{ age: number | string | null }> = await this.dataSource.query(

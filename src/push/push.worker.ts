@@ -7,6 +7,9 @@ import { PushRepository, type LeasedPush } from './push.repository.js';
 import type { PushSender, SendOutcome } from './push-sender.js';
 import { WebhookSender } from './webhook.sender.js';
 
+/** How often each node deletes old dead letters (PUSH_DEAD_LETTER_DAYS). */
+const PRUNE_EVERY_MS = 3_600_000;
+
 /**
  * Works the push queue on every node: leases due pushes (SKIP LOCKED, so no
  * two nodes hold one), sends them, then deletes, reschedules or dead-letters
@@ -29,6 +32,8 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private wakeAgain = false;
   private stopping = false;
   private readonly shutdown = new AbortController();
+  /** performance.now() of the last pruning of dead letters. */
+  private prunedAt = -Infinity;
   /** The database failed the last pass: said once, until it answers again. */
   private databaseDown = false;
 
@@ -111,6 +116,10 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
       }
     }
     await Promise.all(leased.map((push) => this.deliver(push)));
+    if (!this.databaseDown && performance.now() - this.prunedAt > PRUNE_EVERY_MS) {
+      this.prunedAt = performance.now();
+      await this.repository.pruneDeadLetters(this.config.deadLetterDays).catch(() => 0);
+    }
     // A full batch: more may be due.
     if (leased.length === this.config.batchSize) next = 0;
     if (this.stopping) return;
