@@ -205,6 +205,48 @@ function readsSection(reads) {
   ].join('\n');
 }
 
+function pushSection(push, ladderPush) {
+  const ladderNote = `The product's ladder ran with push ${ladderPush ? 'on (a webhook configured, receivers online: nothing queued)' : 'off (BENCH_LADDER_PUSH=off)'}.`;
+  if (!push) return `## Push notifications\n\nNot run. ${ladderNote}`;
+  return [
+    '## Push notifications: messages to offline receivers, POSTed to a local webhook (200 at once)',
+    '',
+    table(
+      [
+        'messages',
+        'senders',
+        'sends/s',
+        'pushes/s',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'max ms',
+        'missing',
+        'duplicates',
+      ],
+      [
+        [
+          fmt(push.messages),
+          fmt(push.senders),
+          fmt(push.sendsPerSecond),
+          fmt(push.pushesPerSecond),
+          fmt(push.latencyMs.p50),
+          fmt(push.latencyMs.p95),
+          fmt(push.latencyMs.p99),
+          fmt(push.latencyMs.max),
+          fmt(push.missing),
+          fmt(push.duplicates),
+        ],
+      ],
+    ),
+    '',
+    'pushes/s: distinct delivery ids received, from the first send to the last push; latency: from the ' +
+      "sender's answer to the webhook's receipt.",
+    '',
+    ladderNote,
+  ].join('\n');
+}
+
 function floodSection(flood) {
   if (!flood) return '## Flood\n\nNot run.';
   const [a, b] = [
@@ -310,6 +352,8 @@ export function renderMarkdown(result) {
     idleSection(result.idle),
     '',
     readsSection(result.reads),
+    '',
+    pushSection(result.push, result.params.ladderPush),
     '',
     floodSection(result.flood),
   ];

@@ -17,6 +17,7 @@ import { createBenchDatabase, postgresVersion, seedReadData, seedUsers } from '.
 import { FLOOD_USERS, runFlood } from './flood.mjs';
 import { runIdleMemory } from './idle-memory.mjs';
 import { runLadder } from './load-generator.mjs';
+import { runPushBench, startWebhookReceiver } from './push.mjs';
 import { runReads, seedFeed } from './reads.mjs';
 import { renderMarkdown } from './report.mjs';
 import { openFiles, startServer, startWindow, stopAll } from './server-process.mjs';
@@ -64,15 +65,23 @@ const params = {
       ? { listing: 20, page: 20, full: 5, sync: 20 }
       : { listing: 1000, page: 1000, full: 100, sync: 1000 },
   },
+  push: {
+    messages: envNumber('BENCH_PUSH_MESSAGES', smoke ? 200 : 5_000),
+    senders: smoke ? 5 : 20,
+    window: 20,
+  },
+  // The product's ladder runs with push on (a webhook in this process): receivers are online,
+  // so nothing is queued, but every batch asks presence. BENCH_LADDER_PUSH=off for an A/B.
+  ladderPush: process.env.BENCH_LADDER_PUSH?.trim() !== 'off',
   postgresUrl: process.env.BENCH_POSTGRES_URL?.trim() || 'postgres://postgres@127.0.0.1:5432',
   parts: envParts(),
   // Extra node flags for the relay and the product, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   serverNodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? [],
 };
 
-/** Which parts run: BENCH_PARTS, a comma list of relay, ladder, reads, idle, flood (default all). */
+/** Which parts run: BENCH_PARTS, a comma list of relay, ladder, reads, push, idle, flood (default all). */
 function envParts() {
-  const all = ['relay', 'ladder', 'reads', 'idle', 'flood'];
+  const all = ['relay', 'ladder', 'reads', 'push', 'idle', 'flood'];
   const raw = process.env.BENCH_PARTS?.trim();
   if (!raw) return new Set(all);
   const parts = raw.split(',').map((p) => p.trim());
@@ -177,6 +186,7 @@ async function main() {
     product: null,
     idle: null,
     reads: null,
+    push: null,
     flood: null,
     errors: [],
   };
@@ -219,6 +229,11 @@ async function main() {
     RATE_LIMIT_EVENTS_BURST: '5000',
   };
   const { data, users } = userPlan();
+  const webhook = await startWebhookReceiver();
+  if (params.ladderPush || params.parts.has('push')) {
+    productEnv.PUSH_WEBHOOK_URL = webhook.url;
+    productEnv.PUSH_WEBHOOK_SECRET = randomBytes(16).toString('hex');
+  }
   try {
     const { parts, serverNodeArgs: nodeArgs } = params;
     log(`database ${database.name}; parts: ${[...parts].join(', ')}`);
@@ -232,7 +247,7 @@ async function main() {
     }
 
     const product = { name: 'product', script: PRODUCT_SCRIPT, env: productEnv, nodeArgs };
-    if (parts.has('reads') || parts.has('ladder')) {
+    if (parts.has('reads') || parts.has('ladder') || parts.has('push')) {
       log('product: start (migrations), seed, reads, ladder');
       await attempt('product', () =>
         withServer(product, async (server) => {
@@ -254,6 +269,21 @@ async function main() {
           if (parts.has('ladder')) {
             await attempt('product ladder', async () => {
               result.product = await runLadder(ladderOptions(server, database.name));
+            });
+          }
+          if (parts.has('push')) {
+            await attempt('push', async () => {
+              // The ladder's first senders (odd ids) to their receivers (even ids), now offline.
+              const count = Math.min(params.push.senders, params.pairs);
+              result.push = await runPushBench({
+                url: server.url,
+                receiver: webhook,
+                senderIds: Array.from({ length: count }, (_, i) => 2 * i + 1),
+                receiverIds: Array.from({ length: count }, (_, i) => 2 * i + 2),
+                messages: params.push.messages,
+                window: params.push.window,
+                log,
+              });
             });
           }
         }),
@@ -301,6 +331,7 @@ async function main() {
     }
   } finally {
     await stopAll();
+    await webhook.close();
     await database.drop();
   }
   return finish(result, started);
@@ -323,6 +354,11 @@ function finish(result, started) {
     );
     if (exceptions)
       result.errors.push(`${name} ladder: ${exceptions} send_message refused (exception)`);
+  }
+  if (result.push?.missing || result.push?.duplicates || result.push?.refused) {
+    result.errors.push(
+      `push: ${result.push.missing} missing, ${result.push.duplicates} duplicates, ${result.push.refused} sends refused`,
+    );
   }
   if (result.idle?.failed)
     result.errors.push(`idle connections: ${result.idle.failed} sockets failed to bind`);

@@ -1,4 +1,5 @@
 import { readAuthConfig, type AuthConfig } from './auth-config.js';
+import { readPushConfig, type PushConfig } from './push-config.js';
 import { isIP } from 'node:net';
 
 /**
@@ -69,6 +70,8 @@ export class AppConfig {
   adminAuthWindowSeconds: number;
   /** Flood control (README "Security" > "Limits"): queue bounds, rate limits, socket cap. */
   limits: LimitsConfig;
+  /** Push notifications (README "Push notifications"): senders and the queue's timings. */
+  push: PushConfig;
 }
 
 /** No DATABASE_URL: the embedded PGlite database (a config question, so features need not import database/). */
@@ -300,6 +303,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.adminAuthMaxFailures = readInt(env, 'ADMIN_AUTH_MAX_FAILURES', 10, 1, 1_000_000);
   config.adminAuthWindowSeconds = readInt(env, 'ADMIN_AUTH_WINDOW_SECONDS', 60, 1, 86_400);
   config.limits = readLimits(env);
+  config.push = readPushConfig(
+    env,
+    (name, fallback, min, max) => readInt(env, name, fallback, min, max),
+    (message) => new ConfigError(message),
+  );
   return config;
 }
 

@@ -7,6 +7,8 @@ import { FeedHead } from '../feed/feed-head.entity.js';
 import { Message } from '../messages/message.entity.js';
 import { Block } from '../moderation/block.entity.js';
 import { Report } from '../moderation/report.entity.js';
+import { PushDelivery } from '../push/push-delivery.entity.js';
+import { PushDevice } from '../push/push-device.entity.js';
 import { User } from '../users/user.entity.js';
 import { boundedClientClass, QUERY_ANSWER_MARGIN_MS } from './bounded-pg-client.js';
 import { ExclusivePGlitePool } from './exclusive-pglite-pool.js';
@@ -15,14 +17,26 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSc
 import { MessageKeys1765000000000 } from './migrations/1765000000000-MessageKeys.js';
 import { Feed1766000000000 } from './migrations/1766000000000-Feed.js';
 import { ConversationLastMessage1767000000000 } from './migrations/1767000000000-ConversationLastMessage.js';
+import { PushNotifications1768000000000 } from './migrations/1768000000000-PushNotifications.js';
 
-export const ENTITIES = [User, Conversation, Message, Block, Report, FeedHead, FeedEvent];
+export const ENTITIES = [
+  User,
+  Conversation,
+  Message,
+  Block,
+  Report,
+  FeedHead,
+  FeedEvent,
+  PushDelivery,
+  PushDevice,
+];
 // Listed by class, not by glob: globs and ES modules do not mix well in TypeORM.
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   MessageKeys1765000000000,
   Feed1766000000000,
   ConversationLastMessage1767000000000,
+  PushNotifications1768000000000,
 ];
 
 /**

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PushModule } from '../push/push.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { MessagesGateway } from './messages.gateway.js';
 import { MessagesRepository } from './messages.repository.js';
@@ -6,7 +7,7 @@ import { MessagesService } from './messages.service.js';
 import { SendBatcher } from './send-batcher.js';
 
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, PushModule],
   providers: [MessagesGateway, MessagesService, MessagesRepository, SendBatcher],
   exports: [MessagesService, SendBatcher],
 })

@@ -6,6 +6,7 @@ import { MessagesService, SendResult } from './messages.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { UnknownUserError } from '../errors/domain-errors.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
+import { PushPlanner } from '../push/push-planner.js';
 import {
   MAX_BATCH_SIZE,
   NotSentError,
@@ -197,7 +198,7 @@ describe('SendBatcher faults and keys', () => {
   let context: ServiceContext;
   let messages: MessagesService;
   let batcher: SendBatcher;
-  type Execute = (name: string, text: string, input: string) => Promise<unknown[]>;
+  type Execute = (name: string, text: string, values: unknown[]) => Promise<unknown[]>;
   let execute: Execute;
 
   beforeAll(async () => {
@@ -216,8 +217,8 @@ describe('SendBatcher faults and keys', () => {
   /** Replaces the batcher's database call with `fake`, which may call the real one. */
   function inject(fake: (call: number, ...args: Parameters<Execute>) => Promise<unknown[]>) {
     let calls = 0;
-    batcher['execute'] = ((name: string, text: string, input: string) =>
-      fake(calls++, name, text, input)) as SendBatcher['execute'];
+    batcher['execute'] = ((name: string, text: string, values: unknown[]) =>
+      fake(calls++, name, text, values)) as SendBatcher['execute'];
   }
 
   async function stored(): Promise<Array<{ id: number; message: string }>> {
@@ -280,6 +281,7 @@ describe('SendBatcher faults and keys', () => {
       context.dataSource,
       context.get(AppConfig),
       context.get(ChatMetrics),
+      context.get(PushPlanner),
     );
     const fromOtherNode = (text: string) =>
       other.store({

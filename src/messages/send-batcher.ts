@@ -9,6 +9,8 @@ import { FEED_APPEND_CTES } from '../feed/feed.sql.js';
 import { UnavailableError } from '../errors/domain-errors.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { BlockRefusal, blockRefusalSql } from '../moderation/block-rule.sql.js';
+import { PUSH_QUEUE_CTE } from '../push/push-queue.sql.js';
+import { PushPlanner } from '../push/push-planner.js';
 import type { MessageType } from './message.entity.js';
 import { newMessageRowSql } from './message-row.mapper.js';
 
@@ -222,7 +224,7 @@ feed_source AS (
   FROM rendered
   UNION ALL
   SELECT receiver_id, id, 'new_message', row_json, id FROM rendered
-),${FEED_APPEND_CTES}
+),${FEED_APPEND_CTES},${PUSH_QUEUE_CTE}
 SELECT NULL::integer AS ord, message_key, id, chat_constant_id, NULL::text AS refusal, NULL::json AS existing,
   row_json, NULL::integer AS feed_user, NULL::bigint AS feed_pos
 FROM rendered
@@ -369,6 +371,7 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly metrics: ChatMetrics,
+    private readonly push: PushPlanner,
   ) {
     this.embedded = isEmbedded(config);
     this.maxInFlight = this.embedded ? 1 : MAX_BATCHES_IN_FLIGHT;
@@ -615,7 +618,12 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
         };
       }),
     );
-    const rows = await this.execute<ResultRow>('store_message_batch', STORE_BATCH_SQL, input);
+    // One presence look-up per batch, and only with a push sender configured (else NULL).
+    const push = await this.push.plan(sent.map(({ key, message }) => ({ key, ...message })));
+    const rows = await this.execute<ResultRow>('store_message_batch', STORE_BATCH_SQL, [
+      input,
+      push?.json ?? null,
+    ]);
     const outcomes = new Map<PendingSend, StoreOutcome>();
     const unresolved: Array<{ ord: number; pending: PendingSend }> = [];
     const byKey = new Map(sent.map((pending) => [pending.key, pending]));
@@ -633,6 +641,7 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
       if (row.id !== null) {
         const pending = byKey.get(row.message_key!)!;
         const record = freshRecord(pending.message, row);
+        if (push?.keys.has(pending.key)) push.stored++;
         const feed = positions.get(record.id)!;
         outcomes.set(pending, {
           kind: 'stored',
@@ -654,18 +663,21 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
         outcomes.set(pending, { kind: 'refused', refusal: row.refusal });
       }
     }
+    if (push) this.push.queued(push);
     if (unresolved.length > 0) {
       const found = await this.execute<{ ord: number; existing: ExistingRow | null }>(
         'find_stored_messages',
         FIND_STORED_SQL,
-        JSON.stringify(
-          unresolved.map(({ ord, pending }) => ({
-            ord,
-            message_key: pending.key,
-            client_message_id: pending.message.clientMessageId ?? null,
-            sender_id: pending.message.senderId,
-          })),
-        ),
+        [
+          JSON.stringify(
+            unresolved.map(({ ord, pending }) => ({
+              ord,
+              message_key: pending.key,
+              client_message_id: pending.message.clientMessageId ?? null,
+              sender_id: pending.message.senderId,
+            })),
+          ),
+        ],
       );
       for (const row of found) {
         if (row.existing) outcomes.set(sent[row.ord], existingOutcome(sent[row.ord], row.existing));
@@ -696,8 +708,8 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
    * statement once, which halves the database's CPU per batch. PGlite has no
    * named statements and no network.
    */
-  private async execute<T>(name: string, text: string, input: string): Promise<T[]> {
-    if (this.embedded) return this.dataSource.query(text, [input]);
+  private async execute<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
+    if (this.embedded) return this.dataSource.query(text, values);
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
     let client: PoolClient;
     try {
@@ -709,7 +721,7 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
     const onError = () => undefined;
     client.on('error', onError);
     let timer: NodeJS.Timeout | undefined;
-    const query = client.query<T & object>({ name, text, values: [input] });
+    const query = client.query<T & object>({ name, text, values });
     try {
       const result = await Promise.race([
         query,

@@ -77,11 +77,67 @@ export class ChatMetrics {
     registers: [this.registry],
   });
 
+  // --- Push notifications (issue 12), by sender (webhook, fcm).
+  readonly pushQueued = new Counter({
+    name: 'chat_push_queued_total',
+    help: 'Pushes queued by this node (receiver offline on every node), by sender',
+    labelNames: ['sender'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pushSent = new Counter({
+    name: 'chat_push_sent_total',
+    help: 'Pushes the provider accepted, sent by this node, by sender',
+    labelNames: ['sender'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pushRetried = new Counter({
+    name: 'chat_push_retried_total',
+    help: 'Push attempts that failed and were scheduled again (timeout, 5xx, 429), by sender',
+    labelNames: ['sender'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pushDeadLettered = new Counter({
+    name: 'chat_push_dead_lettered_total',
+    help: 'Pushes given up (rejected: a 4xx other than 429; expired: still failing after PUSH_RETRY_FOR_MS), by sender',
+    labelNames: ['sender', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pushSkipped = new Counter({
+    name: 'chat_push_skipped_total',
+    help: 'Pushes with nothing to send to (fcm: the receiver has no device token), by sender',
+    labelNames: ['sender'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pushDevicesRemoved = new Counter({
+    name: 'chat_push_devices_removed_total',
+    help: 'Device tokens removed because FCM answered UNREGISTERED or INVALID_ARGUMENT',
+    registers: [this.registry],
+  });
+
+  /** Read at scrape time from the push queue (-1: unknown, the database did not answer). */
+  private pushQueueAgeSeconds: () => Promise<number> = () => Promise.resolve(0);
+
+  readonly pushQueueAge: Gauge = new Gauge({
+    name: 'chat_push_queue_age_seconds',
+    help: 'Age of the oldest push not yet sent nor dead-lettered (0 when none; -1 when the database did not answer)',
+    registers: [this.registry],
+    collect: async (): Promise<void> => this.pushQueueAge.set(await this.pushQueueAgeSeconds()),
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'chat_' });
   }
 
   countSocketsWith(count: () => number): void {
     this.socketCount = count;
+  }
+
+  measurePushQueueWith(age: () => Promise<number>): void {
+    this.pushQueueAgeSeconds = age;
   }
 }

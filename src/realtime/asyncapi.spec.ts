@@ -33,6 +33,7 @@ const SERVER_EVENTS = {
   read_data_status: true,
   exception: true,
   sync_data: true,
+  device_registered: true,
 } satisfies Record<Exclude<keyof ServerToClientEvents, Pending>, true>;
 
 /**

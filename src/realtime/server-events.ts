@@ -34,6 +34,13 @@ export interface FeedEntry {
   data: Record<string, unknown>;
 }
 
+/** device_registered: the device now registered for the user. */
+export interface DeviceRegisteredPayload {
+  userId: number;
+  token: string;
+  platform: 'android' | 'ios' | 'web';
+}
+
 /** sync's answer; `reset` only when the client must refetch (its position is gone or unknown). */
 export interface SyncDataPayload {
   events: FeedEntry[];
@@ -58,6 +65,8 @@ export interface ServerToClientEvents {
   read_data_status: (payload: { read_status: 1 }) => void;
   exception: (payload: ExceptionPayload) => void;
   sync_data: (payload: SyncDataPayload | JsonText<SyncDataPayload>) => void;
+  /** register_device's answer (push notifications extension). */
+  device_registered: (payload: DeviceRegisteredPayload) => void;
 }
 
 export type ServerEventName = keyof ServerToClientEvents;

@@ -17,6 +17,7 @@ import { UsersService } from './users.service.js';
     ProfileSync,
     { provide: ProfileCache, useFactory: () => new ProfileCache() },
   ],
-  exports: [UsersService, ProfileCache],
+  // The admin guard and its limiter serve other modules' admin routes too (push devices): one limiter.
+  exports: [UsersService, ProfileCache, AdminTokenGuard, AdminAuthLimiter],
 })
 export class UsersModule {}

@@ -28,6 +28,7 @@ export const ANSWER: Record<string, string> = {
   report_user: 'report_data',
   read_unread: 'read_status',
   sync: 'sync_data',
+  register_device: 'device_registered',
 };
 /** Every answer event (not exception): none of them may follow a refused request. */
 export const ANSWER_EVENTS = [...Object.values(ANSWER), 'read_data_status'];

@@ -58,7 +58,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     },
     async reset() {
       await dataSource.query(
-        'TRUNCATE feed_events, feed_heads, reports, blocks, messages, chat_constants, users RESTART IDENTITY CASCADE',
+        'TRUNCATE push_deliveries, push_devices, feed_events, feed_heads, reports, blocks, messages, chat_constants, users RESTART IDENTITY CASCADE',
       );
     },
     query: (sql, params) => dataSource.query(sql, params),
