@@ -129,8 +129,8 @@ describe('admin API: users, erasure and audit', () => {
       const zedTablet = await connectAs(server.url, ERASED, { version: 'v2' });
       const alice = await connectAs(server.url, ALICE);
       const bob = await connectAs(server.url, BOB);
-      await send(zed, ERASED, ALICE, 'hi Alice');
-      await send(alice, ALICE, ERASED, 'hi Zed');
+      const toAlice = await send(zed, ERASED, ALICE, 'hi Alice');
+      const toZed = await send(alice, ALICE, ERASED, 'hi Zed');
       await send(zed, ERASED, BOB, 'hi Bob');
       await send(alice, ALICE, BOB, 'Alice to Bob, stays');
       await getMessages(alice, { senderId: ALICE, receiverId: ERASED });
@@ -145,6 +145,22 @@ describe('admin API: users, erasure and audit', () => {
         reason: 'before the erasure',
         until: null,
       });
+      // Push data: a device token, and pushes as the worker leaves them when a sender keeps
+      // failing (one to the user, one of their message to Alice; the payload is the row).
+      const devices = await call('PUT', `/admin/users/${ERASED}/devices`, {
+        devices: [{ token: 'zed-phone-token', platform: 'android' }],
+      });
+      expect(devices.status).toBe(200);
+      for (const [row, receiverId] of [
+        [toZed, ERASED],
+        [toAlice, ALICE],
+      ] as const) {
+        await server.query(
+          `INSERT INTO push_deliveries (delivery_id, sender, message_id, receiver_id, payload)
+           VALUES (gen_random_uuid(), 'webhook', $1, $2, $3)`,
+          [row.id, receiverId, JSON.stringify(row)],
+        );
+      }
       expect((await rowsNaming(server, ERASED, ERASED_NAME)).size).toBeGreaterThan(5);
 
       // Banned: connect_user refused; erasing a banned user works the same (below, after the unban).
@@ -166,6 +182,8 @@ describe('admin API: users, erasure and audit', () => {
         blocks: 2,
         reports: 1,
         feed_heads: 1,
+        push_deliveries: 2,
+        push_devices: 1,
       });
       expect(body.removed.feed_events).toBeGreaterThan(0);
       const [exception] = await cut;
