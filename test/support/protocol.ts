@@ -236,6 +236,7 @@ const TABLE_ORDER = {
   messages: 'id',
   blocks: 'blocker_id, blocked_id',
   reports: 'id',
+  push_devices: 'token',
 };
 export type Table = keyof typeof TABLE_ORDER;
 const TABLES = Object.keys(TABLE_ORDER) as Table[];
