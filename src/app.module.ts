@@ -1,7 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module.js';
 import { AppConfig } from './config/app-config.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { BansModule } from './bans/bans.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -39,6 +42,7 @@ export class AppModule {
         FloodControlModule,
         UsersModule,
         PresenceModule,
+        BansModule,
         AuthModule,
         MessagesModule,
         ConversationsModule,
@@ -46,6 +50,8 @@ export class AppModule {
         FeedModule,
         PushModule,
         DeliveryModule,
+        AdminModule,
+        AuditModule,
         HealthModule,
       ],
       // Services' DomainErrors on the HTTP API; the socket side has LegacyExceptionFilter.

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { parseFeedPositions } from '../feed/feed-positions.js';
 import { FEED_APPEND_CTES, FEED_POSITIONS_SQL } from '../feed/feed.sql.js';
 import { CLEAR_SQL, visibleToSql } from './clear-rule.sql.js';
@@ -105,5 +105,27 @@ export class ConversationsRepository {
       );
       return parseFeedPositions(appended.feed_positions).get(requesterId)!;
     });
+  }
+
+  /**
+   * Erasure: the user's conversations (their messages are gone by then);
+   * resolves to the other user of each.
+   */
+  async eraseUser(manager: EntityManager, userId: number): Promise<number[]> {
+    const rows: Array<{ other: number }> = await manager.query(
+      `WITH gone AS (DELETE FROM chat_constants WHERE user_low_id = $1 OR user_high_id = $1
+                     RETURNING user_low_id, user_high_id)
+       SELECT CASE WHEN user_low_id = $1 THEN user_high_id ELSE user_low_id END AS other FROM gone`,
+      [userId],
+    );
+    return rows.map((row) => Number(row.other));
+  }
+
+  async countFor(manager: EntityManager, userId: number): Promise<Record<string, number>> {
+    const [row]: Array<{ n: string | number }> = await manager.query(
+      'SELECT count(*) AS n FROM chat_constants WHERE user_low_id = $1 OR user_high_id = $1',
+      [userId],
+    );
+    return { conversations: Number(row.n) };
   }
 }

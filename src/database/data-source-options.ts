@@ -5,6 +5,8 @@ import { Conversation } from '../conversations/conversation.entity.js';
 import { FeedEvent } from '../feed/feed-event.entity.js';
 import { FeedHead } from '../feed/feed-head.entity.js';
 import { Message } from '../messages/message.entity.js';
+import { AuditEntry } from '../audit/audit-entry.entity.js';
+import { Ban } from '../bans/ban.entity.js';
 import { Block } from '../moderation/block.entity.js';
 import { Report } from '../moderation/report.entity.js';
 import { PushDelivery } from '../push/push-delivery.entity.js';
@@ -18,6 +20,7 @@ import { MessageKeys1765000000000 } from './migrations/1765000000000-MessageKeys
 import { Feed1766000000000 } from './migrations/1766000000000-Feed.js';
 import { ConversationLastMessage1767000000000 } from './migrations/1767000000000-ConversationLastMessage.js';
 import { PushNotifications1768000000000 } from './migrations/1768000000000-PushNotifications.js';
+import { Moderation1769000000000 } from './migrations/1769000000000-Moderation.js';
 
 export const ENTITIES = [
   User,
@@ -29,6 +32,8 @@ export const ENTITIES = [
   FeedEvent,
   PushDelivery,
   PushDevice,
+  Ban,
+  AuditEntry,
 ];
 // Listed by class, not by glob: globs and ES modules do not mix well in TypeORM.
 export const MIGRATIONS = [
@@ -37,6 +42,7 @@ export const MIGRATIONS = [
   Feed1766000000000,
   ConversationLastMessage1767000000000,
   PushNotifications1768000000000,
+  Moderation1769000000000,
 ];
 
 /**

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import { type BanRefusal, userBannedSql } from '../bans/ban-rule.sql.js';
 import { AppConfig, isEmbedded } from '../config/app-config.js';
 import { REOPEN_CONVERSATION_SQL } from '../conversations/clear-rule.sql.js';
 import { FEED_APPEND_CTES } from '../feed/feed.sql.js';
@@ -52,8 +53,8 @@ export type StoreOutcome =
   | { kind: 'repeat'; record: MessageRecord; rowJson: string }
   | { kind: 'refused'; refusal: SendRefusal };
 
-/** Why the statement did not store a message: a user is missing, or the block rule. */
-export type SendRefusal = 'unknown_sender' | 'unknown_receiver' | BlockRefusal;
+/** Why the statement did not store a message: a user is missing, the sender is banned, or the block rule. */
+export type SendRefusal = 'unknown_sender' | 'unknown_receiver' | BanRefusal | BlockRefusal;
 
 /**
  * Where a stored message went in the two feeds. Null for a message stored
@@ -130,9 +131,12 @@ const SHUTDOWN_RETRY_SHARE = 0.4;
  * (false) from a conflict with a statement that committed after this one
  * began. Stored rows are matched by key, not joined back to their input: a
  * join of two CTEs is a nested loop (500 x 500 comparisons) for the planner,
- * which cannot know their sizes.
+ * which cannot know their sizes. For the same reason ids and conversation ids
+ * are handed out through an array and a jsonb object (an index and a binary
+ * search per message) rather than joins (which cost 500 x 500 comparisons,
+ * 100 ms of a 500-message batch, before).
  */
-const STORE_BATCH_SQL = `
+export const STORE_BATCH_SQL = `
 WITH input AS (
   SELECT * FROM json_to_recordset($1::json) AS t(
     ord integer, message_key uuid, client_message_id text, sender_id integer, receiver_id integer,
@@ -142,6 +146,7 @@ judged AS MATERIALIZED (
   SELECT i.*, CASE
       WHEN NOT EXISTS (SELECT 1 FROM users u WHERE u.id = i.sender_id) THEN 'unknown_sender'
       WHEN NOT EXISTS (SELECT 1 FROM users u WHERE u.id = i.receiver_id) THEN 'unknown_receiver'
+      WHEN ${userBannedSql('i.sender_id')} THEN 'banned'
       ELSE ${blockRefusalSql('i.sender_id', 'i.receiver_id')}
     END AS refusal
   FROM input i
@@ -157,13 +162,16 @@ pairs AS MATERIALIZED (
   LEFT JOIN chat_constants c ON c.user_low_id = p.low_id AND c.user_high_id = p.high_id
 ),
 drawn AS MATERIALIZED (
-  SELECT nextval('messages_id_seq')::integer AS id FROM accepted
+  SELECT array_agg(id ORDER BY id) AS ids
+  FROM (SELECT nextval('messages_id_seq')::integer AS id FROM accepted) d
+),
+conversation_ids AS MATERIALIZED (
+  SELECT jsonb_object_agg(low_id || ':' || high_id, conversation_id) AS by_pair FROM pairs
 ),
 numbered AS MATERIALIZED (
-  SELECT a.*, d.id, p.conversation_id
+  SELECT a.*, (SELECT ids FROM drawn)[a.position] AS id,
+    ((SELECT by_pair FROM conversation_ids) ->> (a.low_id || ':' || a.high_id))::integer AS conversation_id
   FROM (SELECT accepted.*, row_number() OVER (ORDER BY ord) AS position FROM accepted) a
-  JOIN (SELECT id, row_number() OVER (ORDER BY id) AS position FROM drawn) d USING (position)
-  JOIN pairs p USING (low_id, high_id)
 ),
 inserted AS (
   INSERT INTO messages (id, chat_constant_id, sender_id, receiver_id, message, message_type, created, updated,
@@ -346,8 +354,8 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
   /** Not readonly: specs shorten it. */
   private sendTimeoutMs: number;
   private queue: PendingSend[] = [];
-  /** Batches being stored, retried or split. */
-  private readonly running = new Set<PendingSend[]>();
+  /** Batches being stored, retried or split, with their conversations (see pairKey). */
+  private readonly running = new Map<PendingSend[], Set<string>>();
   /** Conversations (see pairKey) with a message in a batch in flight. */
   private readonly busyPairs = new Set<string>();
   private flushScheduled = false;
@@ -358,6 +366,8 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
   /** Set on shutdown: retries stop by then (performance.now()). */
   private retryUntil = Infinity;
   private idle: Array<() => void> = [];
+  /** Batches stored and released whose sends are not answered yet. */
+  private answering = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -389,7 +399,7 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
   /** How long the oldest send not yet answered has waited, in ms (0 when none). */
   oldestWaitingMs(): number {
     let oldest = this.queue.length > 0 ? this.queue[0].acceptedAt : Infinity;
-    for (const batch of this.running) oldest = Math.min(oldest, batch[0].acceptedAt);
+    for (const batch of this.running.keys()) oldest = Math.min(oldest, batch[0].acceptedAt);
     return oldest === Infinity ? 0 : performance.now() - oldest;
   }
 
@@ -400,7 +410,7 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
 
   /** Lets queued and in-flight sends finish before the database closes. */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.running.size === 0 && this.queue.length === 0) return;
+    if (this.running.size === 0 && this.queue.length === 0 && this.answering === 0) return;
     await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
@@ -430,7 +440,7 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
       if (batch.length === 0) return; // every queued conversation is in flight: next time
       const pairs = new Set(batch.map((pending) => pending.pair));
       for (const pair of pairs) this.busyPairs.add(pair);
-      this.running.add(batch);
+      this.running.set(batch, pairs);
       this.lastStart = performance.now();
       void this.run(batch)
         .catch((error: unknown) => {
@@ -438,13 +448,27 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
           this.logger.error(`a batch failed unexpectedly: ${String(error)}`);
           for (const pending of batch) pending.reject(error);
         })
-        .finally(() => {
-          for (const pair of pairs) this.busyPairs.delete(pair);
-          this.running.delete(batch);
-          this.settleIdle();
-          this.schedule();
-        });
+        .finally(() => this.release(batch));
     }
+  }
+
+  /**
+   * Frees a batch's conversations and its place in flight, and starts the
+   * next batch. A stored batch is released before its sends are answered, so
+   * the database stores the next batch while this node delivers this one
+   * (Node and Postgres work side by side instead of taking turns). A
+   * conversation's order holds: this batch's sends are answered in the check
+   * phase of this turn of the event loop, and the next batch's answer can be
+   * read from its socket in a later turn only.
+   */
+  private release(batch: PendingSend[]): void {
+    const pairs = this.running.get(batch);
+    if (!pairs) return; // released already, or a lone message of a split batch
+    for (const pair of pairs) this.busyPairs.delete(pair);
+    this.running.delete(batch);
+    this.settleIdle();
+    if (this.queue.length > 0 && !this.flushScheduled) this.flush();
+    this.schedule();
   }
 
   private flushAfter(ms: number): void {
@@ -473,7 +497,7 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
   }
 
   private settleIdle(): void {
-    if (this.running.size === 0 && this.queue.length === 0) {
+    if (this.running.size === 0 && this.queue.length === 0 && this.answering === 0) {
       for (const resolve of this.idle.splice(0)) resolve();
     }
   }
@@ -507,8 +531,20 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
       let failure: Failure;
       let error: unknown;
       try {
-        pending = await this.attempt(pending);
-        if (pending.length === 0) return;
+        const answers: Array<() => void> = [];
+        pending = await this.attempt(pending, answers);
+        if (pending.length === 0) {
+          // The next batch's statement goes out (pg-pool hands over a connection on the next
+          // tick) before this batch's answers start their delivery work.
+          this.answering++;
+          this.release(batch);
+          await new Promise((resolve) => setImmediate(resolve));
+          for (const answer of answers) answer();
+          this.answering--;
+          this.settleIdle();
+          return;
+        }
+        for (const answer of answers) answer();
         // A conflict whose row a second look did not find either (it was deleted meanwhile?): again, later.
         error = new Error(`${pending.length} messages were neither stored nor found`);
         failure = 'unknown';
@@ -555,7 +591,7 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
    * those it could not (a conflict with a statement that committed meanwhile,
    * whose row a second look finds).
    */
-  private async attempt(batch: PendingSend[]): Promise<PendingSend[]> {
+  private async attempt(batch: PendingSend[], answers: Array<() => void>): Promise<PendingSend[]> {
     // Two sends of one clientMessageId in one batch: the first goes to the database, the second repeats it.
     const repeats = new Map<PendingSend, PendingSend>();
     const firsts = new Map<string, PendingSend>();
@@ -656,9 +692,11 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
       if (!outcome) {
         retry.push(pending);
       } else if (first && outcome.kind !== 'refused') {
-        pending.resolve({ kind: 'repeat', record: outcome.record, rowJson: outcome.rowJson });
+        answers.push(() =>
+          pending.resolve({ kind: 'repeat', record: outcome.record, rowJson: outcome.rowJson }),
+        );
       } else {
-        pending.resolve(outcome);
+        answers.push(() => pending.resolve(outcome));
       }
     }
     // A repeat whose first is retried is retried with it (and found as its repeat then).

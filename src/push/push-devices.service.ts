@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InvalidInputError } from '../errors/domain-errors.js';
+import { UserDataRegistry } from '../users/user-data-registry.js';
 import { UsersService } from '../users/users.service.js';
 import type { DevicePlatform } from './push-device.entity.js';
 import { PushRepository } from './push.repository.js';
@@ -11,11 +12,29 @@ export interface Device {
 
 /** Users' FCM device tokens: set by the admin API or by the app (register_device). */
 @Injectable()
-export class PushDevicesService {
+export class PushDevicesService implements OnModuleInit {
   constructor(
     private readonly repository: PushRepository,
     private readonly users: UsersService,
+    private readonly registry: UserDataRegistry,
   ) {}
+
+  onModuleInit(): void {
+    // Queued pushes carry the message's row (names, text): they go before the messages do.
+    this.registry.register({
+      name: 'push_deliveries',
+      order: 200,
+      erase: (manager, userId) => this.repository.erasePushesOf(manager, userId),
+    });
+    this.registry.register({
+      name: 'push_devices',
+      order: 200,
+      erase: (manager, userId) => this.repository.eraseDevicesOf(manager, userId),
+      count: async (manager, userId) => ({
+        devices: await this.repository.countDevicesOf(manager, userId),
+      }),
+    });
+  }
 
   /** Replaces the user's devices; answers the list now stored. */
   async replace(userId: number, devices: Device[]): Promise<Device[]> {

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { visibleToSql } from '../conversations/clear-rule.sql.js';
 import type { PushSenderKind } from '../config/push-config.js';
+import { changedRows } from '../common/changed-rows.js';
 import type { DevicePlatform } from './push-device.entity.js';
 
 /** A leased push, with what sending it needs. */
@@ -222,5 +223,31 @@ export class PushRepository {
   async removeTokens(tokens: string[]): Promise<void> {
     if (tokens.length === 0) return;
     await this.dataSource.query(`DELETE FROM push_devices WHERE token = ANY($1::text[])`, [tokens]);
+  }
+  /**
+   * Erasure: pushes to the user, and pushes of their messages to others (their
+   * payload is the message row, with the user's name and text), queued or
+   * dead-lettered. Runs before the messages are deleted.
+   */
+  erasePushesOf(manager: EntityManager, userId: number): Promise<number> {
+    return changedRows(
+      manager,
+      `DELETE FROM push_deliveries WHERE receiver_id = $1
+         OR message_id IN (SELECT id FROM messages WHERE sender_id = $1 OR receiver_id = $1)`,
+      [userId],
+    );
+  }
+
+  /** Erasure: the user's device tokens. */
+  eraseDevicesOf(manager: EntityManager, userId: number): Promise<number> {
+    return changedRows(manager, 'DELETE FROM push_devices WHERE user_id = $1', [userId]);
+  }
+
+  async countDevicesOf(manager: EntityManager, userId: number): Promise<number> {
+    const [row]: Array<{ n: string | number }> = await manager.query(
+      'SELECT count(*) AS n FROM push_devices WHERE user_id = $1',
+      [userId],
+    );
+    return Number(row.n);
   }
 }

@@ -236,6 +236,8 @@ const TABLE_ORDER = {
   messages: 'id',
   blocks: 'blocker_id, blocked_id',
   reports: 'id',
+  bans: 'user_id',
+  admin_audit: 'id',
   push_devices: 'token',
 };
 export type Table = keyof typeof TABLE_ORDER;
