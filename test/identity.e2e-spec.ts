@@ -41,6 +41,8 @@ function validPayload(event: string, me: unknown, other: unknown): Record<string
       return { userId: me, user2Id: other, comment: 'spam' };
     case 'read_unread':
       return { userId: me, user2Id: other };
+    case 'register_device':
+      return { userId: me, token: 'identity-token', platform: 'android' };
     default:
       throw new Error(`no payload for ${event}`);
   }
@@ -56,7 +58,12 @@ const PAIR_EVENTS = [
   'read_unread',
 ];
 /** Every event that needs a bound socket. */
-const BOUND_EVENTS = [...PAIR_EVENTS.slice(0, 3), 'chat_listing', ...PAIR_EVENTS.slice(3)];
+const BOUND_EVENTS = [
+  ...PAIR_EVENTS.slice(0, 3),
+  'chat_listing',
+  ...PAIR_EVENTS.slice(3),
+  'register_device',
+];
 
 /** Records every answer event (and exception) a socket gets from now on. */
 function watch(
@@ -259,6 +266,7 @@ describe('identity', () => {
 
     /** The request with its other party (or, for chat_listing, its only id) broken. */
     function invalidPayload(event: string, me: unknown): Record<string, unknown> {
+      if (event === 'register_device') return { ...validPayload(event, me, BOB), userId: '12abc' };
       return event === 'chat_listing'
         ? { userId: '12abc' }
         : {

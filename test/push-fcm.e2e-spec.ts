@@ -112,9 +112,14 @@ describe('push notifications through FCM', () => {
     });
     expect(response.status).toBe(200);
     const alice = await connectAs(server.url, ALICE);
+    // One at a time, so that each badge is the count when its push was sent.
+    const isSend = (r: ReceivedRequest) => r.path !== '/token';
     const row = await sendMessage(alice, text(ALICE, BOB, 'hello from FCM'));
+    await google.waitFor(2, isSend);
     const photo = await sendMessage(alice, text(ALICE, BOB, 'https://cdn/p.jpg', '1'));
-    await google.waitFor(4, (r) => r.path !== '/token');
+    await google.waitFor(4, isSend);
+    const long = await sendMessage(alice, text(ALICE, BOB, '🙂'.repeat(5000)));
+    await google.waitFor(6, isSend);
     await eventually(async () =>
       expect(await server.query('SELECT * FROM push_deliveries')).toEqual([]),
     );
@@ -159,6 +164,9 @@ describe('push notifications through FCM', () => {
     const second = messages.find((m) => m.data.messageId === String(photo.id));
     expect(second.notification).toEqual({ title: 'Alice', body: 'Photo' });
     expect(second.apns.payload.aps.badge).toBe(2);
+    // A long text is cut (FCM refuses messages over 4 KB as INVALID_ARGUMENT).
+    const third = messages.find((m) => m.data.messageId === String(long.id));
+    expect(third.notification.body).toBe(`${'🙂'.repeat(239)}…`);
   });
 
   it('removes a token FCM calls UNREGISTERED or INVALID_ARGUMENT, retries 503 and 429, delivers the rest once', async () => {

@@ -75,7 +75,9 @@ describe('push notifications through the webhook', () => {
 
   it('pushes once, signed, to a receiver offline on every node: the stored row, the unread count, a delivery id', async () => {
     const alice = await connectAs(server.url, ALICE);
+    // One at a time: unreadCount is counted when the push is sent.
     const first = await sendMessage(alice, text(ALICE, BOB, 'are you there?'));
+    await receiver.waitFor(1);
     const second = await sendMessage(alice, { ...text(ALICE, BOB, 'a photo', '1') });
     const [one, two] = await receiver.waitFor(2);
     // One push per message, nothing more once the queue is empty.

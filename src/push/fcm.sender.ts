@@ -16,11 +16,18 @@ const TOKEN_MARGIN_MS = 60_000;
 /** FCM's error codes that mean the token is dead: the device token is removed. */
 const DEAD_TOKEN_CODES = new Set(['UNREGISTERED', 'INVALID_ARGUMENT']);
 
-/** What a notification says for a message: its text, or what it carries (messageType 1 and 2). */
+/**
+ * Longest notification body, in code points: FCM refuses a message over 4 KB
+ * with INVALID_ARGUMENT, which would also cost the device its token.
+ */
+export const BODY_MAX = 240;
+
+/** What a notification says for a message: its text (cut), or what it carries (messageType 1 and 2). */
 export function notificationBody(row: Pick<NewMessageRow, 'messageType' | 'message'>): string {
   if (row.messageType === 1) return 'Photo';
   if (row.messageType === 2) return 'Video';
-  return row.message;
+  const points = [...row.message];
+  return points.length <= BODY_MAX ? row.message : `${points.slice(0, BODY_MAX - 1).join('')}…`;
 }
 
 /** The FCM HTTP v1 message for one device token. */
@@ -30,7 +37,10 @@ export function fcmMessage(push: LeasedPush, token: string): Record<string, unkn
   return {
     message: {
       token,
-      notification: { title: row.senderName, body: notificationBody(row) },
+      notification: {
+        title: [...row.senderName].slice(0, 100).join(''),
+        body: notificationBody(row),
+      },
       // FCM data values must be strings.
       data: {
         type: 'new_message',

@@ -57,7 +57,10 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
         }),
       );
     }
-    metrics.measurePushQueueWith(() => this.repository.queueAgeSeconds().catch(() => -1));
+    // With push off the queue is empty: /metrics does not ask the database.
+    if (this.kinds.length > 0) {
+      metrics.measurePushQueueWith(() => this.repository.queueAgeSeconds().catch(() => -1));
+    }
   }
 
   /** The senders this node sends with (empty: push is off, nothing is queued). */

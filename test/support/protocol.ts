@@ -238,6 +238,7 @@ const TABLE_ORDER = {
   reports: 'id',
   bans: 'user_id',
   admin_audit: 'id',
+  push_devices: 'token',
 };
 export type Table = keyof typeof TABLE_ORDER;
 const TABLES = Object.keys(TABLE_ORDER) as Table[];

@@ -24,6 +24,7 @@ export const KNOWN_EVENTS = [
   'report_user',
   'read_unread',
   'sync',
+  'register_device',
 ] as const;
 export type KnownEvent = (typeof KNOWN_EVENTS)[number];
 
@@ -320,6 +321,12 @@ function validPayload(event: KnownEvent, actor: number): fc.Arbitrary<Record<str
         },
         { requiredKeys: ['userId', 'since'] },
       );
+    case 'register_device':
+      return fc.record({
+        userId: me,
+        token: fc.stringMatching(/^[A-Za-z0-9_:-]{1,200}$/),
+        platform: fc.constantFrom('android', 'ios', 'web'),
+      });
   }
 }
 
@@ -342,6 +349,8 @@ const FIELDS = [
   'beforeId',
   'comment',
   'since',
+  'token',
+  'platform',
 ];
 
 /** A field of the payload, mostly, or any field of the contract (maybe absent here). */
@@ -497,7 +506,7 @@ const unknownEventName: fc.Arbitrary<string> = fc
       'get_messages',
       'chat_listings',
       'sync',
-      'register_device',
+      'register_devices',
       '__proto__',
       'constructor',
       'prototype',

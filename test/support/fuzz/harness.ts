@@ -32,6 +32,8 @@ const TABLES: Array<[string, string]> = [
   ['reports', 'id'],
   ['feed_heads', 'user_id'],
   ['feed_events', 'user_id, pos'],
+  ['push_devices', 'token'],
+  ['push_deliveries', 'id'],
 ];
 
 /**
@@ -60,6 +62,7 @@ const SERVER_EVENTS = [
   'read_status',
   'read_data_status',
   'sync_data',
+  'device_registered',
 ];
 /** Sent to every socket of a user: they may still be arriving from an earlier request. */
 const BROADCASTS = new Set(['new_message', 'read_status', 'block_data']);
@@ -138,6 +141,8 @@ function isAnswer(event: KnownEvent, received: Received, user: number | undefine
       return received.event === 'read_data_status';
     case 'sync':
       return received.event === 'sync_data';
+    case 'register_device':
+      return received.event === 'device_registered';
   }
 }
 
