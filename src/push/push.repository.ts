@@ -96,15 +96,20 @@ export class PushRepository {
   }
 
   /**
-   * The provider accepted it: gone from the queue. Guarded by `attempts`, so
+   * The provider accepted them (or there was nothing to send): gone from the queue. Guarded by `attempts`, so
    * a worker whose lease ran out does not touch a row another worker leased
    * since.
    */
-  async delivered(push: LeasedPush): Promise<void> {
-    await this.dataSource.query(`DELETE FROM push_deliveries WHERE id = $1 AND attempts = $2`, [
-      push.id,
-      push.attempts,
-    ]);
+  async delivered(pushes: LeasedPush[]): Promise<void> {
+    if (pushes.length === 0) return;
+    // One statement (one commit) for a pass's sent pushes: a commit per push made the queue's
+    // deletes compete with the send batches for the database.
+    await this.dataSource.query(
+      `DELETE FROM push_deliveries d
+       USING json_to_recordset($1::json) AS t(id bigint, attempts integer)
+       WHERE d.id = t.id AND d.attempts = t.attempts`,
+      [JSON.stringify(pushes.map(({ id, attempts }) => ({ id, attempts })))],
+    );
   }
 
   /**

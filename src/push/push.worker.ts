@@ -118,7 +118,22 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
         );
       }
     }
-    await Promise.all(leased.map((push) => this.deliver(push)));
+    const done = (await Promise.all(leased.map((push) => this.deliver(push)))).filter(
+      (entry): entry is { push: LeasedPush; kind: 'sent' | 'skipped' } => entry !== undefined,
+    );
+    if (done.length > 0) {
+      try {
+        await this.repository.delivered(done.map(({ push }) => push));
+        for (const { push, kind } of done) {
+          (kind === 'sent' ? this.metrics.pushSent : this.metrics.pushSkipped).inc({
+            sender: push.sender,
+          });
+        }
+      } catch (error) {
+        // Their leases run out and they are sent again (at least once): the receiving end dedupes.
+        this.logger.warn(`could not record ${done.length} pushes as sent (${String(error)})`);
+      }
+    }
     if (!this.databaseDown && performance.now() - this.prunedAt > PRUNE_EVERY_MS) {
       this.prunedAt = performance.now();
       await this.repository.pruneDeadLetters(this.config.deadLetterDays).catch(() => 0);
@@ -133,13 +148,17 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.schedule(next);
   }
 
-  private async deliver(push: LeasedPush): Promise<void> {
+  /** Sends one push and records a failure; a success is returned, for one delete per pass. */
+  private async deliver(
+    push: LeasedPush,
+  ): Promise<{ push: LeasedPush; kind: 'sent' | 'skipped' } | undefined> {
     let outcome: SendOutcome;
     try {
       outcome = await this.senders.get(push.sender)!.send(push, this.shutdown.signal);
     } catch (error) {
       outcome = { kind: 'retry', error: String(error) };
     }
+    if (outcome.kind === 'sent' || outcome.kind === 'skipped') return { push, kind: outcome.kind };
     if (this.stopping && outcome.kind === 'retry') {
       // Cut short by shutdown: due again at once, for any node.
       await this.repository.release(push).catch(() => undefined);
@@ -157,17 +176,12 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async finish(push: LeasedPush, outcome: SendOutcome): Promise<void> {
+  private async finish(
+    push: LeasedPush,
+    outcome: Exclude<SendOutcome, { kind: 'sent' | 'skipped' }>,
+  ): Promise<void> {
     const sender = push.sender;
     switch (outcome.kind) {
-      case 'sent':
-        await this.repository.delivered(push);
-        this.metrics.pushSent.inc({ sender });
-        return;
-      case 'skipped':
-        await this.repository.delivered(push);
-        this.metrics.pushSkipped.inc({ sender });
-        return;
       case 'rejected':
         await this.repository.deadLetter(push, outcome.error);
         this.metrics.pushDeadLettered.inc({ sender, reason: 'rejected' });
