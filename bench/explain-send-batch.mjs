@@ -18,13 +18,26 @@ const times = [];
 for (let run = 0; run < runs; run++) {
   const input = Array.from({ length: messages }, (_, ord) => {
     const pair = ord % pairCount;
-    return { ord, message_key: randomUUID(), client_message_id: null, sender_id: 2 * pair + 1,
-      receiver_id: 2 * pair + 2, message: `hello ${ord}`, message_type: 0, created: Date.now() };
+    return {
+      ord,
+      message_key: randomUUID(),
+      client_message_id: null,
+      sender_id: 2 * pair + 1,
+      receiver_id: 2 * pair + 2,
+      message: `hello ${ord}`,
+      message_type: 0,
+      created: Date.now(),
+    };
   });
-  const result = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${STORE_BATCH_SQL}`, [JSON.stringify(input)]);
+  const result = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${STORE_BATCH_SQL}`, [
+    JSON.stringify(input),
+    null,
+  ]);
   const plan = result.rows.map((row) => row['QUERY PLAN']).join('\n');
   times.push(Number(/Execution Time: ([\d.]+)/.exec(plan)[1]));
   if (run === runs - 1 && process.env.SHOW) console.log(plan);
 }
-console.log(`${messages} messages over ${pairCount} conversations: execution ms per run ${times.join(' ')}`);
+console.log(
+  `${messages} messages over ${pairCount} conversations: execution ms per run ${times.join(' ')}`,
+);
 await client.end();
