@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { AppConfig } from './config/app-config.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DeliveryModule } from './delivery/delivery.module.js';
@@ -45,6 +46,7 @@ export class AppModule {
         FeedModule,
         DeliveryModule,
         HealthModule,
+        ConsoleModule,
       ],
       // Services' DomainErrors on the HTTP API; the socket side has LegacyExceptionFilter.
       providers: [{ provide: APP_FILTER, useClass: DomainErrorHttpFilter }],

@@ -17,6 +17,7 @@ import { UsersService } from './users.service.js';
     ProfileSync,
     { provide: ProfileCache, useFactory: () => new ProfileCache() },
   ],
-  exports: [UsersService, ProfileCache],
+  // The admin guard (and its limiter) serve every admin controller, the console's too.
+  exports: [UsersService, ProfileCache, AdminTokenGuard, AdminAuthLimiter],
 })
 export class UsersModule {}

@@ -1,0 +1,137 @@
+// The web console in a real browser: playwright-core driving Debian's Chromium
+// (headless) against `node dist/main.js`, as an operator and a newcomer would
+// use it (README "Console"). .ci/run installs chromium; without it this spec
+// skips, except under CI=true where that is a failure.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from 'playwright-core';
+import {
+  ensureBuilt,
+  killAllServerProcesses,
+  skipProcessSpecs,
+  startServerProcess,
+  type ServerProcess,
+} from './support/server-process.js';
+import { closeAllSockets } from './support/sockets.js';
+import { ADMIN_TOKEN } from './support/test-server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ROOT = join(import.meta.dirname, '..');
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && process.env.CI === 'true' && !process.env.SKIP_PROCESS_SPECS) {
+  throw new Error(`the console browser test needs ${CHROMIUM} (.ci/run installs chromium)`);
+}
+if (!hasChromium) console.warn(`SKIPPED: the console browser test needs ${CHROMIUM}`);
+const describeInBrowser = hasChromium && !skipProcessSpecs() ? describe : describe.skip;
+
+/** Builds the console bundle when dist/ has none (npm run build makes it; ensureBuilt only runs tsc). */
+function ensureConsoleBuilt(): void {
+  ensureBuilt();
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-console.mjs')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (built.status !== 0) throw new Error(`console build failed:\n${built.stdout}${built.stderr}`);
+}
+
+describeInBrowser('web console in Chromium', () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  /** Every CSP violation, page error or request to another origin the browser saw. */
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    [server, browser] = await Promise.all([
+      // Its own embedded database: nothing shared with the other specs.
+      startServerProcess({
+        DATABASE_URL: '',
+        REDIS_URL: '',
+        DATA_DIR: 'memory://',
+        DEMO_USERS: 'true',
+      }),
+      chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] }),
+    ]);
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('request', (request) => {
+      if (!request.url().startsWith(`${server.url}/`))
+        problems.push(`third party: ${request.url()}`);
+    });
+    page.on('dialog', (dialog) => void dialog.accept());
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await closeAllSockets();
+    await killAllServerProcesses();
+  });
+
+  it('serves the page with its own strict policy, and refuses a wrong token', async () => {
+    const response = await page.goto(`${server.url}/console`);
+    expect(response?.status()).toBe(200);
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    await page.fill('[data-test=token]', 'not-the-token');
+    await page.click('[data-test=sign-in]');
+    await page.waitForSelector('[data-test=sign-in-error]');
+  });
+
+  it('signs in with the admin token, kept out of the URL, and shows the overview', async () => {
+    await page.fill('[data-test=token]', ADMIN_TOKEN);
+    await page.click('[data-test=sign-in]');
+    await page.waitForSelector('[data-test=nodes]');
+    expect(await page.textContent('[data-test=nodes]')).toBe('1');
+    expect(page.url()).not.toContain(ADMIN_TOKEN);
+  });
+
+  it('two phones exchange a message and a read mark over Socket.IO', async () => {
+    await page.click('[data-test=nav-chat]');
+    const left = page.locator('[data-test=pane-left]');
+    const right = page.locator('[data-test=pane-right]');
+    await left.locator('[data-test=connect]').click();
+    await right.locator('[data-test=connect]').click();
+    await statusOf(left, 'online');
+    await statusOf(right, 'online');
+    // The policy's connect-src 'self' lets the WebSocket upgrade through.
+    await left.locator('[data-test=transport]', { hasText: 'websocket' }).waitFor();
+
+    await left.locator('[data-test=draft]').fill('hello from the console');
+    await left.locator('[data-test=send]').click();
+    // Bob's phone shows it and, its chat being open, marks it read: Alice's shows "read".
+    await right.locator('[data-test=message]', { hasText: 'hello from the console' }).waitFor();
+    await left
+      .locator('[data-test=message]', { hasText: 'hello from the console' })
+      .locator('[data-test=mark]', { hasText: 'read' })
+      .waitFor();
+    const stored = await fetch(`${server.url}/admin/overview`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    }).then((answer) => answer.json() as Promise<{ nodes: Array<{ messagesTotal: number }> }>);
+    expect(stored.nodes[0].messagesTotal).toBe(1);
+  });
+
+  it('loads no third-party asset and breaks no policy', () => {
+    expect(problems).toEqual([]);
+  });
+});
+
+/** Waits until the pane's status line reads `text`. */
+async function statusOf(pane: Locator, text: string): Promise<void> {
+  await pane.locator('[data-test=status]', { hasText: new RegExp(`^${text}$`) }).waitFor();
+}
