@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module.js';
 import { AppConfig } from './config/app-config.js';
 import { AuthModule } from './auth/auth.module.js';
+import { BansModule } from './bans/bans.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
@@ -39,12 +41,14 @@ export class AppModule {
         FloodControlModule,
         UsersModule,
         PresenceModule,
+        BansModule,
         AuthModule,
         MessagesModule,
         ConversationsModule,
         ModerationModule,
         FeedModule,
         DeliveryModule,
+        AdminModule,
         HealthModule,
         ConsoleModule,
       ],

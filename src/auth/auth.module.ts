@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BansModule } from '../bans/bans.module.js';
 import { AppConfig } from '../config/app-config.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -13,7 +14,7 @@ import { TokenVerifier } from './token-verifier.js';
  * the expiry. In legacy mode no token is checked and no key is loaded.
  */
 @Module({
-  imports: [UsersModule, PresenceModule],
+  imports: [UsersModule, PresenceModule, BansModule],
   providers: [
     {
       provide: TokenVerifier,

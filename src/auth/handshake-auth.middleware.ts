@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BansService } from '../bans/bans.service.js';
 import type { ChatSocket } from '../common/chat-socket.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
@@ -25,6 +26,7 @@ export class HandshakeAuthMiddleware {
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
     private readonly users: UsersService,
     private readonly metrics: ChatMetrics,
+    private readonly bans: BansService,
   ) {}
 
   /** For `server.use`. */
@@ -57,6 +59,8 @@ export class HandshakeAuthMiddleware {
     if (!(await this.users.findProfiles([userId])).has(userId)) {
       throw new TokenRefusedError('auth_unknown_user', `user ${userId} does not exist`);
     }
+    const banned = this.bans.refusal(userId);
+    if (banned) throw new TokenRefusedError('auth_banned', banned);
     socket.data.tokenUserId = userId;
     socket.data.tokenExpiresAt = expiresAt;
   }

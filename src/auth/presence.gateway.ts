@@ -6,7 +6,9 @@ import {
   OnGatewayInit,
   SubscribeMessage,
 } from '@nestjs/websockets';
+import { BansService } from '../bans/bans.service.js';
 import { BindsIdentity } from '../common/acting-user.js';
+import { ForbiddenError } from '../errors/domain-errors.js';
 import type { Ack as AckFn, ChatServer, ChatSocket } from '../common/chat-socket.js';
 import { LegacyBody } from '../common/legacy-body.decorator.js';
 import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
@@ -26,6 +28,7 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
     private readonly notifier: UserNotifier,
     private readonly sockets: SocketServer,
     private readonly metrics: ChatMetrics,
+    private readonly bans: BansService,
   ) {}
 
   afterInit(server: ChatServer): void {
@@ -46,7 +49,20 @@ export class PresenceGateway implements OnGatewayInit, OnGatewayDisconnect {
     @Ack() ack: AckFn,
   ): Promise<void> {
     assertTokenUser(client, dto.userId, this.metrics);
+    const banned = this.bans.refusal(dto.userId);
+    if (banned) throw new ForbiddenError(banned);
     await this.presence.bind(client, dto.userId);
+    // Banned while the profile was read: the ban's sweep may have missed this socket.
+    const bannedSince = this.bans.refusal(dto.userId);
+    if (bannedSince) {
+      this.notifier.toSocket(client, 'exception', {
+        status: 'error',
+        message: bannedSince,
+        event: 'connect_user',
+      });
+      client.disconnect(true);
+      return;
+    }
     this.notifier.answer(client, ack, 'connect_listener', {
       success_message: 'connected successfully',
       userId: dto.userId,

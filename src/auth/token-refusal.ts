@@ -14,6 +14,8 @@ export type AuthRefusalReason =
   | 'auth_invalid_subject'
   | 'auth_unknown_user'
   | 'auth_keys_unavailable'
+  /** The token's user is banned (README "Moderation"). */
+  | 'auth_banned'
   /** A server fault while checking (the database did not answer). */
   | 'auth_error';
 

@@ -17,6 +17,8 @@ export class AppConfig {
   runMigrations: boolean;
   /** Bearer token of the admin API; unset turns the admin API off (404). */
   adminToken?: string;
+  /** Who the admin token acts as in the audit trail (ADMIN_TOKEN_LABEL). */
+  adminTokenLabel: string;
   /** Create demo users 1, 2 and 3 when the users table is empty. */
   demoUsers: boolean;
   /** Longest accepted chat message, in Unicode code points. */
@@ -233,6 +235,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
   config.adminToken = adminToken || undefined;
+  config.adminTokenLabel = env.ADMIN_TOKEN_LABEL?.trim() || 'admin';
+  if (config.adminTokenLabel.length > 100) {
+    throw new ConfigError('ADMIN_TOKEN_LABEL must be at most 100 characters long');
+  }
   config.demoUsers = readBool(env, 'DEMO_USERS', false);
   config.messageMaxLength = readInt(env, 'MESSAGE_MAX_LENGTH', 10_000, 1, 1_000_000);
   config.maxHttpBufferSize = readInt(

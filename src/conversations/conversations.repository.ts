@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { changedRows } from '../common/changed-rows.js';
 import { parseFeedPositions } from '../feed/feed-positions.js';
 import { FEED_APPEND_CTES, FEED_POSITIONS_SQL } from '../feed/feed.sql.js';
 import { CLEAR_SQL, visibleToSql } from './clear-rule.sql.js';
@@ -105,5 +106,22 @@ export class ConversationsRepository {
       );
       return parseFeedPositions(appended.feed_positions).get(requesterId)!;
     });
+  }
+
+  /** Erasure: the user's conversations (their messages are gone by then). */
+  eraseUser(manager: EntityManager, userId: number): Promise<number> {
+    return changedRows(
+      manager,
+      'DELETE FROM chat_constants WHERE user_low_id = $1 OR user_high_id = $1',
+      [userId],
+    );
+  }
+
+  async countFor(manager: EntityManager, userId: number): Promise<Record<string, number>> {
+    const [row]: Array<{ n: string | number }> = await manager.query(
+      'SELECT count(*) AS n FROM chat_constants WHERE user_low_id = $1 OR user_high_id = $1',
+      [userId],
+    );
+    return { conversations: Number(row.n) };
   }
 }

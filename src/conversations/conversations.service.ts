@@ -1,20 +1,32 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DomainEvents } from '../events/domain-events.js';
 import './conversation-events.js';
 import { PresenceService } from '../presence/presence.service.js';
+import { UserDataRegistry } from '../users/user-data-registry.js';
 import { UsersService } from '../users/users.service.js';
 import { JsonText } from '../realtime/json-text.js';
 import type { ConversationRow } from './conversation-row.js';
 import { ConversationsRepository } from './conversations.repository.js';
 
 @Injectable()
-export class ConversationsService {
+export class ConversationsService implements OnModuleInit {
   constructor(
     private readonly repository: ConversationsRepository,
     private readonly users: UsersService,
     private readonly presence: PresenceService,
     private readonly events: DomainEvents,
+    private readonly registry: UserDataRegistry,
   ) {}
+
+  onModuleInit(): void {
+    // After messages (which reference conversations), before users.
+    this.registry.register({
+      name: 'chat_constants',
+      order: 400,
+      erase: (manager, userId) => this.repository.eraseUser(manager, userId),
+      count: (manager, userId) => this.repository.countFor(manager, userId),
+    });
+  }
 
   /** chat_message's rows for the user, encoded. */
   async list(userId: number): Promise<JsonText<ConversationRow[]>> {

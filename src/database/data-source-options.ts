@@ -5,6 +5,8 @@ import { Conversation } from '../conversations/conversation.entity.js';
 import { FeedEvent } from '../feed/feed-event.entity.js';
 import { FeedHead } from '../feed/feed-head.entity.js';
 import { Message } from '../messages/message.entity.js';
+import { AuditEntry } from '../audit/audit-entry.entity.js';
+import { Ban } from '../bans/ban.entity.js';
 import { Block } from '../moderation/block.entity.js';
 import { Report } from '../moderation/report.entity.js';
 import { User } from '../users/user.entity.js';
@@ -15,14 +17,26 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSc
 import { MessageKeys1765000000000 } from './migrations/1765000000000-MessageKeys.js';
 import { Feed1766000000000 } from './migrations/1766000000000-Feed.js';
 import { ConversationLastMessage1767000000000 } from './migrations/1767000000000-ConversationLastMessage.js';
+import { Moderation1769000000000 } from './migrations/1769000000000-Moderation.js';
 
-export const ENTITIES = [User, Conversation, Message, Block, Report, FeedHead, FeedEvent];
+export const ENTITIES = [
+  User,
+  Conversation,
+  Message,
+  Block,
+  Report,
+  FeedHead,
+  FeedEvent,
+  Ban,
+  AuditEntry,
+];
 // Listed by class, not by glob: globs and ES modules do not mix well in TypeORM.
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   MessageKeys1765000000000,
   Feed1766000000000,
   ConversationLastMessage1767000000000,
+  Moderation1769000000000,
 ];
 
 /**

@@ -8,6 +8,7 @@ export const HTTP_STATUS: Readonly<Record<DomainErrorKind, HttpStatus>> = {
   blocked: HttpStatus.CONFLICT,
   invalid: HttpStatus.BAD_REQUEST,
   forbidden: HttpStatus.FORBIDDEN,
+  conflict: HttpStatus.CONFLICT,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
@@ -16,6 +17,7 @@ const ERROR_NAMES: Readonly<Record<DomainErrorKind, string>> = {
   blocked: 'Conflict',
   invalid: 'Bad Request',
   forbidden: 'Forbidden',
+  conflict: 'Conflict',
   unavailable: 'Service Unavailable',
 };
 

@@ -19,6 +19,7 @@ import { SendNotStoredError, SendOutcomeUnknownError } from '../messages/send-ba
 import { DomainErrorHttpFilter } from './domain-error-http.filter.js';
 import {
   BlockedError,
+  ConflictError,
   type DomainError,
   ForbiddenError,
   InvalidInputError,
@@ -37,6 +38,7 @@ const CASES: Array<[string, DomainError, number, string]> = [
     403,
     'Forbidden',
   ],
+  ['conflict', new ConflictError('report 7 is already resolved'), 409, 'Conflict'],
   ['unavailable', new UnavailableError('the database did not answer'), 503, 'Service Unavailable'],
   ['send not stored', new SendNotStoredError(), 503, 'Service Unavailable'],
   ['send outcome unknown', new SendOutcomeUnknownError(), 503, 'Service Unavailable'],

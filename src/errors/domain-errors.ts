@@ -5,7 +5,8 @@
  * (LegacyExceptionFilter), the HTTP API into a status (DomainErrorHttpFilter).
  * The message is the client-facing text: keep it worded for a client developer.
  */
-export type DomainErrorKind = 'not_found' | 'blocked' | 'invalid' | 'forbidden' | 'unavailable';
+export type DomainErrorKind =
+  'not_found' | 'blocked' | 'invalid' | 'forbidden' | 'conflict' | 'unavailable';
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
@@ -48,4 +49,14 @@ export class ForbiddenError extends DomainError {
 /** Not carried out, or not confirmed, because something the server depends on did not answer. */
 export class UnavailableError extends DomainError {
   readonly kind = 'unavailable';
+}
+
+/** The request names something that does not exist (a report, on the admin API). */
+export class NotFoundError extends DomainError {
+  readonly kind = 'not_found';
+}
+
+/** The request does not fit the current state (a report resolved already). */
+export class ConflictError extends DomainError {
+  readonly kind = 'conflict';
 }

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { changedRows } from '../common/changed-rows.js';
+
+/** The users an event's payload names (new_message, read_status, block_data, cleared_chat). */
+const NAMED = (data: string) =>
+  `ARRAY[(${data})::jsonb ->> 'senderId', (${data})::jsonb ->> 'receiverId',
+         (${data})::jsonb ->> 'userId', (${data})::jsonb ->> 'user2Id']`;
 
 /**
  * A page of the user's feed after `$2`, and the user's head, read in one
@@ -54,5 +60,30 @@ export class FeedRepository {
       [cutoff, limit],
     );
     return Number(count);
+  }
+
+  /**
+   * Erasure: the user's own feed, and every event naming the user in the
+   * feeds of the people the user's feed names (the partners of messages,
+   * read marks, blocks and clears). Deleting from a partner's feed leaves a
+   * hole there, which that partner's next sync answers with reset: the
+   * client refetches its listing, where the erased conversations are gone.
+   */
+  eraseUser(manager: EntityManager, userId: number): Promise<number> {
+    return changedRows(
+      manager,
+      `DELETE FROM feed_events f
+       WHERE f.user_id = $1
+          OR (f.user_id IN (
+                SELECT DISTINCT named::integer FROM feed_events own, unnest(${NAMED('own.data')}) AS named
+                WHERE own.user_id = $1 AND named ~ '^[0-9]{1,10}$' AND named <> $1::text)
+              AND $1::text = ANY(${NAMED('f.data')}))`,
+      [userId],
+    );
+  }
+
+  /** Erasure: the user's feed head (positions start again from 1). */
+  eraseHead(manager: EntityManager, userId: number): Promise<number> {
+    return changedRows(manager, 'DELETE FROM feed_heads WHERE user_id = $1', [userId]);
   }
 }

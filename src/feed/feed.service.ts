@@ -1,6 +1,13 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { JsonText } from '../realtime/json-text.js';
+import { UserDataRegistry } from '../users/user-data-registry.js';
 import { FeedRepository } from './feed.repository.js';
 import type { SyncDataPayload } from '../realtime/server-events.js';
 
@@ -8,7 +15,7 @@ import type { SyncDataPayload } from '../realtime/server-events.js';
 const PRUNE_BATCH = 5000;
 
 @Injectable()
-export class FeedService implements OnApplicationBootstrap, OnModuleDestroy {
+export class FeedService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(FeedService.name);
   private pruneTimer?: NodeJS.Timeout;
   private pruning?: Promise<number>;
@@ -17,7 +24,22 @@ export class FeedService implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly repository: FeedRepository,
     private readonly config: AppConfig,
+    private readonly registry: UserDataRegistry,
   ) {}
+
+  onModuleInit(): void {
+    // First: the partners are found from the user's own feed, before it goes.
+    this.registry.register({
+      name: 'feed_events',
+      order: 10,
+      erase: (manager, userId) => this.repository.eraseUser(manager, userId),
+    });
+    this.registry.register({
+      name: 'feed_heads',
+      order: 20,
+      erase: (manager, userId) => this.repository.eraseHead(manager, userId),
+    });
+  }
 
   /**
    * The user's events after position `since`, at most `limit`. A `since` whose

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { changedRows } from '../common/changed-rows.js';
 import { visibleToSql } from '../conversations/clear-rule.sql.js';
 import { FeedPositions, parseFeedPositions } from '../feed/feed-positions.js';
 import { FEED_APPEND_CTES, FEED_POSITIONS_SQL } from '../feed/feed.sql.js';
@@ -137,5 +138,23 @@ export class MessagesRepository {
         [readerId, senderId],
       );
     return { changed: Number(result.count), feed: parseFeedPositions(result.feed_positions) };
+  }
+
+  /**
+   * Erasure: every message of the user's conversations, both ways (a message
+   * of a pair always has one of the two as sender and the other as receiver).
+   */
+  eraseUser(manager: EntityManager, userId: number): Promise<number> {
+    return changedRows(manager, 'DELETE FROM messages WHERE sender_id = $1 OR receiver_id = $1', [
+      userId,
+    ]);
+  }
+
+  async countSent(manager: EntityManager, userId: number): Promise<Record<string, number>> {
+    const [row]: Array<{ n: string | number }> = await manager.query(
+      'SELECT count(*) AS n FROM messages WHERE sender_id = $1',
+      [userId],
+    );
+    return { messagesSent: Number(row.n) };
   }
 }

@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DomainEvents } from '../events/domain-events.js';
 import type { FeedPositions } from '../feed/feed-positions.js';
 import './message-events.js';
-import { UnavailableError } from '../errors/domain-errors.js';
+import { ACCOUNT_SUSPENDED } from '../bans/ban-rule.sql.js';
+import { ForbiddenError, UnavailableError } from '../errors/domain-errors.js';
 import { blockRefusalMessage } from '../moderation/block-rule.sql.js';
+import { UserDataRegistry } from '../users/user-data-registry.js';
 import { UsersService } from '../users/users.service.js';
 import type { MessageType } from './message.entity.js';
 import { JsonText } from '../realtime/json-text.js';
@@ -37,13 +39,24 @@ export function unixSeconds(): number {
 }
 
 @Injectable()
-export class MessagesService {
+export class MessagesService implements OnModuleInit {
   constructor(
     private readonly repository: MessagesRepository,
     private readonly users: UsersService,
     private readonly batcher: SendBatcher,
     private readonly events: DomainEvents,
+    private readonly registry: UserDataRegistry,
   ) {}
+
+  onModuleInit(): void {
+    // Before chat_constants (their foreign key) and users.
+    this.registry.register({
+      name: 'messages',
+      order: 300,
+      erase: (manager, userId) => this.repository.eraseUser(manager, userId),
+      count: (manager, userId) => this.repository.countSent(manager, userId),
+    });
+  }
 
   /**
    * Stores the message (with concurrent sends, in one statement: see SendBatcher)
@@ -82,6 +95,8 @@ export class MessagesService {
         'the message was not stored (a user was just created); please send it again',
       );
     }
+    // A node that has not heard of the ban yet still lets the statement refuse it.
+    if (outcome.refusal === 'banned') throw new ForbiddenError(ACCOUNT_SUSPENDED);
     // The statement judged the block rule in the same snapshot as the insert.
     return { stored: false, refusal: blockRefusalMessage(outcome.refusal) };
   }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import { type BanRefusal, userBannedSql } from '../bans/ban-rule.sql.js';
 import { AppConfig, isEmbedded } from '../config/app-config.js';
 import { REOPEN_CONVERSATION_SQL } from '../conversations/clear-rule.sql.js';
 import { FEED_APPEND_CTES } from '../feed/feed.sql.js';
@@ -50,8 +51,8 @@ export type StoreOutcome =
   | { kind: 'repeat'; record: MessageRecord; rowJson: string }
   | { kind: 'refused'; refusal: SendRefusal };
 
-/** Why the statement did not store a message: a user is missing, or the block rule. */
-export type SendRefusal = 'unknown_sender' | 'unknown_receiver' | BlockRefusal;
+/** Why the statement did not store a message: a user is missing, the sender is banned, or the block rule. */
+export type SendRefusal = 'unknown_sender' | 'unknown_receiver' | BanRefusal | BlockRefusal;
 
 /**
  * Where a stored message went in the two feeds. Null for a message stored
@@ -140,6 +141,7 @@ judged AS MATERIALIZED (
   SELECT i.*, CASE
       WHEN NOT EXISTS (SELECT 1 FROM users u WHERE u.id = i.sender_id) THEN 'unknown_sender'
       WHEN NOT EXISTS (SELECT 1 FROM users u WHERE u.id = i.receiver_id) THEN 'unknown_receiver'
+      WHEN ${userBannedSql('i.sender_id')} THEN 'banned'
       ELSE ${blockRefusalSql('i.sender_id', 'i.receiver_id')}
     END AS refusal
   FROM input i

@@ -11,6 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
+import { setAdminActor } from './admin-actor.js';
 import { AdminAuthLimiter } from './admin-auth-limiter.js';
 
 /**
@@ -41,6 +42,7 @@ export class AdminTokenGuard implements CanActivate {
       // A blocked address gets 429 for the right token too: a guesser must not tell it apart.
       const blockedMs = await this.limiter.blockedFor(address);
       if (blockedMs > 0) this.refuse(http.getResponse<Response>(), blockedMs);
+      setAdminActor(request, this.config.adminTokenLabel);
       return true;
     }
     // Counted before answering, atomically: concurrent guesses cannot all slip

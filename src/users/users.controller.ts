@@ -9,6 +9,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import { parseLegacyId } from '../common/legacy-id.js';
+import { AdminActor } from './admin-actor.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { UpsertUserDto } from './dto/upsert-user.dto.js';
 import { ProfileSync } from './profile-sync.js';
@@ -28,12 +29,13 @@ export class UsersController {
   async upsert(
     @Param('id') rawId: string,
     @Body(new ValidationPipe({ transform: true, whitelist: true })) body: UpsertUserDto,
+    @AdminActor() actor: string,
   ): Promise<Profile> {
     const id = parseLegacyId(rawId);
     if (id === undefined) {
       throw new BadRequestException('id must be a whole number from 1 to 2147483647');
     }
-    const { profile } = await this.users.upsertProfile(id, body.name, body.image ?? '');
+    const profile = await this.users.saveProfileAsAdmin(actor, id, body.name, body.image ?? '');
     await this.profileSync.changedHere(id);
     return profile;
   }

@@ -3,6 +3,7 @@ import { AdminAuthLimiter } from './admin-auth-limiter.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { ProfileCache } from './profile-cache.js';
 import { ProfileSync } from './profile-sync.js';
+import { UserDataRegistry } from './user-data-registry.js';
 import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
@@ -15,9 +16,16 @@ import { UsersService } from './users.service.js';
     AdminAuthLimiter,
     AdminTokenGuard,
     ProfileSync,
+    UserDataRegistry,
     { provide: ProfileCache, useFactory: () => new ProfileCache() },
   ],
-  // The admin guard (and its limiter) serve every admin controller, the console's too.
-  exports: [UsersService, ProfileCache, AdminTokenGuard, AdminAuthLimiter],
+  exports: [
+    UsersService,
+    ProfileCache,
+    ProfileSync,
+    UserDataRegistry,
+    AdminTokenGuard,
+    AdminAuthLimiter,
+  ],
 })
 export class UsersModule {}

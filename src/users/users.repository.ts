@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { Profile } from './users.service.js';
 
 /** The users table; one statement per method. */
@@ -35,6 +35,28 @@ export class UsersRepository {
     );
     const { created, ...profile } = row;
     return { profile, created };
+  }
+
+  /** The profile with its times, for the admin API; undefined when there is none. */
+  async findDetails(
+    id: number,
+  ): Promise<(Profile & { createdAt: Date; updatedAt: Date }) | undefined> {
+    const [row] = await this.dataSource.query(
+      `SELECT id, name, image, created_at AS "createdAt", updated_at AS "updatedAt" FROM users WHERE id = $1`,
+      [id],
+    );
+    return row as (Profile & { createdAt: Date; updatedAt: Date }) | undefined;
+  }
+
+  /**
+   * Erasure: locks the user's row for the erasure's transaction (a concurrent
+   * send's insert waits, then finds the user gone); false when there is none.
+   */
+  async lockForErasure(manager: EntityManager, id: number): Promise<boolean> {
+    const rows: unknown[] = await manager.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [
+      id,
+    ]);
+    return rows.length === 1;
   }
 
   async isEmpty(): Promise<boolean> {

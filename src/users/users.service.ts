@@ -1,6 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { changedRows } from '../common/changed-rows.js';
+import type { EntityManager } from 'typeorm';
+import { DomainEvents } from '../events/domain-events.js';
 import { UnknownUserError } from '../errors/domain-errors.js';
 import { ProfileCache } from './profile-cache.js';
+import { UserDataRegistry, USERS_ERASE_ORDER } from './user-data-registry.js';
+import './user-events.js';
 import { UsersRepository } from './users.repository.js';
 
 export interface Profile {
@@ -16,13 +21,57 @@ export const DEMO_USERS: Profile[] = [
 ];
 
 @Injectable()
-export class UsersService {
+export class UsersService implements OnModuleInit {
   private readonly logger = new Logger(UsersService.name);
 
   constructor(
     private readonly repository: UsersRepository,
     private readonly cache: ProfileCache,
+    private readonly registry: UserDataRegistry,
+    private readonly events: DomainEvents,
   ) {}
+
+  onModuleInit(): void {
+    // Last: every other table's rows naming the user reference this one.
+    this.registry.register({
+      name: 'users',
+      order: USERS_ERASE_ORDER,
+      erase: (manager, userId) => changedRows(manager, 'DELETE FROM users WHERE id = $1', [userId]),
+    });
+  }
+
+  /** The profile with its times (admin API), or UnknownUserError. */
+  async requireDetails(id: number): Promise<Profile & { createdAt: Date; updatedAt: Date }> {
+    const details = await this.repository.findDetails(id);
+    if (!details) throw new UnknownUserError(id);
+    return details;
+  }
+
+  /** Erasure, first step inside its transaction: locks the profile, or UnknownUserError. */
+  async lockForErasure(manager: EntityManager, id: number): Promise<void> {
+    if (!(await this.repository.lockForErasure(manager, id))) throw new UnknownUserError(id);
+  }
+
+  /** After an erasure committed: this node's cache forgets the profile. */
+  forget(id: number): void {
+    this.cache.invalidate(id);
+  }
+
+  /** upsertProfile for the admin API: the same, plus its domain event (audit). */
+  async saveProfileAsAdmin(
+    actor: string,
+    id: number,
+    name: string,
+    image: string,
+  ): Promise<Profile> {
+    const { profile, created } = await this.upsertProfile(id, name, image);
+    this.events.publish('user.profile_saved', {
+      actor,
+      userId: id,
+      details: { created, name, image },
+    });
+    return profile;
+  }
 
   /**
    * Profiles of the given users, by id; missing users are absent from the map.

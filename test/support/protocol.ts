@@ -235,6 +235,8 @@ const TABLE_ORDER = {
   messages: 'id',
   blocks: 'blocker_id, blocked_id',
   reports: 'id',
+  bans: 'user_id',
+  admin_audit: 'id',
 };
 export type Table = keyof typeof TABLE_ORDER;
 const TABLES = Object.keys(TABLE_ORDER) as Table[];

@@ -31,7 +31,7 @@ export async function createServiceContext(): Promise<ServiceContext> {
     get: (type) => app.get(type),
     async reset(...userIds) {
       await dataSource.query(
-        'TRUNCATE reports, blocks, messages, chat_constants, users RESTART IDENTITY CASCADE',
+        'TRUNCATE admin_audit, bans, reports, blocks, messages, chat_constants, users RESTART IDENTITY CASCADE',
       );
       for (const id of userIds) await users.upsertProfile(id, `User ${id}`, '');
     },

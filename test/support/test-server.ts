@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { startApp } from '../../src/app.factory.js';
+import { BansService } from '../../src/bans/bans.service.js';
 import { loadConfig } from '../../src/config/app-config.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -58,8 +59,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     },
     async reset() {
       await dataSource.query(
-        'TRUNCATE feed_events, feed_heads, reports, blocks, messages, chat_constants, users RESTART IDENTITY CASCADE',
+        'TRUNCATE admin_audit, bans, feed_events, feed_heads, reports, blocks, messages, chat_constants, users RESTART IDENTITY CASCADE',
       );
+      // This node's memory of the bans follows the table.
+      await app.get(BansService).reload();
     },
     query: (sql, params) => dataSource.query(sql, params),
     close: () => app.close(),
