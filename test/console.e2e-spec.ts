@@ -20,7 +20,8 @@ import {
   startServerProcess,
   type ServerProcess,
 } from './support/server-process.js';
-import { closeAllSockets } from './support/sockets.js';
+import { request } from './support/protocol.js';
+import { closeAllSockets, connectAs } from './support/sockets.js';
 import { ADMIN_TOKEN } from './support/test-server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -124,6 +125,52 @@ describeInBrowser('web console in Chromium', () => {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     }).then((answer) => answer.json() as Promise<{ nodes: Array<{ messagesTotal: number }> }>);
     expect(stored.nodes[0].messagesTotal).toBe(1);
+  });
+
+  it('shows a report filed through a socket; banning from the queue disconnects that phone', async () => {
+    // Carol reports Bob from her own app (a Socket.IO client of the tests).
+    const carol = await connectAs(server.url, 3);
+    await request(carol, 'report_user', { userId: 3, user2Id: 2, comment: 'sends spam links' });
+    if (process.env.CONSOLE_SCREENSHOT) {
+      // README's picture (docs/console.png): the two phones after a short exchange.
+      const bob = page.locator('[data-test=pane-right]');
+      await bob.locator('[data-test=draft]').fill('Hi Alice! Both phones are this console.');
+      await bob.locator('[data-test=send]').click();
+      await page
+        .locator('[data-test=pane-left] [data-test=message]', { hasText: 'Both phones' })
+        .waitFor();
+      await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT });
+    }
+
+    await page.click('[data-test=nav-reports]');
+    const row = page.locator('[data-test=report]', { hasText: 'sends spam links' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Bob');
+    expect(await row.textContent()).toContain('Carol');
+    await row.locator('[data-test=ban]').click(); // confirm() is accepted (see beforeAll)
+    await page.locator('text=No open reports.').waitFor();
+
+    // Bob's phone was cut off by the server, with the reason shown.
+    await page.click('[data-test=nav-chat]');
+    const bob = page.locator('[data-test=pane-right]');
+    await statusOf(bob, 'disconnected by the server');
+    await bob.locator('[data-test=notices]', { hasText: 'account suspended' }).waitFor();
+    // Alice's phone is still online.
+    await statusOf(page.locator('[data-test=pane-left]'), 'online');
+    // Connecting again is refused while the ban lasts.
+    await bob.locator('[data-test=connect]').click();
+    await bob.locator('[data-test=notices]', { hasText: 'connect_user' }).waitFor();
+  });
+
+  it('user page: shows the ban and lifts it', async () => {
+    await page.goto(`${server.url}/console#/users/2`);
+    const card = page.locator('[data-test=user]');
+    await card.locator('[data-test=banned]').waitFor();
+    expect(await card.textContent()).toContain('Bob');
+    await card.locator('[data-test=unban]').click();
+    await page.locator('[data-test=user-outcome]', { hasText: 'Ban lifted' }).waitFor();
+    await card.locator('[data-test=ban-user]').waitFor();
+    expect(await card.locator('[data-test=banned]').count()).toBe(0);
   });
 
   it('loads no third-party asset and breaks no policy', () => {

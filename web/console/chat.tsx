@@ -34,7 +34,10 @@ export function ChatPane(props: {
   settings: ConsoleSettings;
   userId: number;
   partnerId: number;
+  /** The partner's name, once the other phone connected as them. */
+  partnerName?: string;
   onUserId: (id: number) => void;
+  onIdentity: (identity: ChatIdentity) => void;
 }) {
   const { side, api, settings, userId, partnerId } = props;
   const [status, setStatus] = useState<Status>('signed-out');
@@ -96,6 +99,7 @@ export function ChatPane(props: {
       return;
     }
     setMe(identity);
+    props.onIdentity(identity);
     boundRef.current = identity.userId;
     const socket = io(location.origin, {
       path: settings.socketPath,
@@ -231,7 +235,10 @@ export function ChatPane(props: {
         </div>
         <div class="names">
           {me ? <strong>{me.name}</strong> : <span class="muted">—</span>}
-          <span class="muted"> → user {partnerId}</span>
+          <span class="muted">
+            {' '}
+            → {props.partnerName ?? 'user'} #{partnerId}
+          </span>
         </div>
         <div class="actions">
           <button
@@ -314,6 +321,9 @@ export function ChatPane(props: {
 export function TryChat(props: { api: Api; settings: ConsoleSettings }) {
   const [left, setLeft] = useState(props.settings.suggestedUsers[0]?.id ?? 1);
   const [right, setRight] = useState(props.settings.suggestedUsers[1]?.id ?? 2);
+  const [names, setNames] = useState<Record<number, string>>({});
+  const learn = (identity: ChatIdentity) =>
+    setNames((old) => ({ ...old, [identity.userId]: identity.name }));
   if (props.settings.chatIdentity === 'unavailable') {
     return (
       <p class="callout">
@@ -335,8 +345,24 @@ export function TryChat(props: { api: Api; settings: ConsoleSettings }) {
           : ''}
       </p>
       <div class="phones">
-        <ChatPane side="left" {...props} userId={left} partnerId={right} onUserId={setLeft} />
-        <ChatPane side="right" {...props} userId={right} partnerId={left} onUserId={setRight} />
+        <ChatPane
+          side="left"
+          {...props}
+          userId={left}
+          partnerId={right}
+          partnerName={names[right]}
+          onUserId={setLeft}
+          onIdentity={learn}
+        />
+        <ChatPane
+          side="right"
+          {...props}
+          userId={right}
+          partnerId={left}
+          partnerName={names[left]}
+          onUserId={setRight}
+          onIdentity={learn}
+        />
       </div>
     </div>
   );

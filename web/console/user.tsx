@@ -2,15 +2,19 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Api } from './api';
 import { when } from './reports';
 
-/** GET /admin/users/:id (README "Moderation"); read loosely, so extra fields do no harm. */
+/** GET /admin/users/:id (README "Moderation"). */
 interface UserDetail {
-  profile?: { id: number; name: string; image: string } | null;
-  id?: number;
-  name?: string;
-  ban?: { reason: string | null; until: number | null; created?: number; by?: string } | null;
-  banned?: boolean;
-  counts?: Record<string, number>;
-  online?: boolean;
+  profile: { id: number; name: string; image: string; created: number; updated: number };
+  ban: { reason: string; until: number | null; since: number; by: string } | null;
+  /** conversations, messagesSent, reportsAgainst, ... (every module that keeps rows about users). */
+  counts: Record<string, number>;
+  online: boolean;
+}
+
+/** What DELETE /admin/users/:id answers. */
+interface Erasure {
+  userId: number;
+  removed: Record<string, number>;
 }
 
 /** One user: profile, ban state, counts; ban, unban and erase. */
@@ -41,12 +45,17 @@ export function UserPage(props: { api: Api; userId?: number }) {
     void load();
   }, [id, props.api]);
 
-  const act = async (what: () => Promise<unknown>, done: (answer: unknown) => string) => {
+  const act = async (
+    what: () => Promise<unknown>,
+    done: (answer: unknown) => string,
+    reload = true,
+  ) => {
     setError('');
     try {
       const answer = await what();
       setOutcome(done(answer));
-      await load();
+      if (reload) await load();
+      else setUser(null);
     } catch (failure) {
       setError((failure as Error).message);
     }
@@ -71,13 +80,14 @@ export function UserPage(props: { api: Api; userId?: number }) {
     void act(
       () => props.api.delete(`/admin/users/${id}`),
       (answer) =>
-        `Erased. Removed: ${JSON.stringify((answer as { removed?: unknown }).removed ?? answer)}`,
+        `Erased. Rows removed: ${Object.entries((answer as Erasure).removed)
+          .map(([table, rows]) => `${table} ${rows}`)
+          .join(', ')}.`,
+      false,
     );
   };
 
-  const profile =
-    user?.profile ?? (user?.name ? { id: user.id ?? id!, name: user.name, image: '' } : null);
-  const banned = user ? (user.banned ?? Boolean(user.ban)) : false;
+  const banned = Boolean(user?.ban);
   return (
     <div>
       <form
@@ -107,10 +117,11 @@ export function UserPage(props: { api: Api; userId?: number }) {
           {outcome}
         </p>
       ) : null}
+      {!id ? <p class="muted">Open a user by id, or from the reports queue.</p> : null}
       {user ? (
         <div class="user-card" data-test="user">
           <h2>
-            {profile ? profile.name : 'no profile'} <span class="muted">#{id}</span>{' '}
+            {user.profile.name} <span class="muted">#{id}</span>{' '}
             {user.online ? (
               <span class="pill online">online</span>
             ) : (
@@ -124,12 +135,15 @@ export function UserPage(props: { api: Api; userId?: number }) {
           </h2>
           {user.ban ? (
             <p>
-              Banned{user.ban.by ? ` by ${user.ban.by}` : ''}
-              {user.ban.created ? ` on ${when(user.ban.created)}` : ''}
+              Banned by {user.ban.by} on {when(user.ban.since)}
               {user.ban.until ? `, until ${when(user.ban.until)}` : ', with no end'}
               {user.ban.reason ? `: ${user.ban.reason}` : ''}
             </p>
           ) : null}
+          <p class="muted small">
+            In the chat since {when(user.profile.created)}; profile updated{' '}
+            {when(user.profile.updated)}.
+          </p>
           {user.counts ? (
             <dl class="counts">
               {Object.entries(user.counts).map(([name, value]) => (
