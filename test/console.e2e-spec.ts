@@ -125,12 +125,6 @@ describeInBrowser('web console in Chromium', () => {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     }).then((answer) => answer.json() as Promise<{ nodes: Array<{ messagesTotal: number }> }>);
     expect(stored.nodes[0].messagesTotal).toBe(1);
-  });
-
-  it('shows a report filed through a socket; banning from the queue disconnects that phone', async () => {
-    // Carol reports Bob from her own app (a Socket.IO client of the tests).
-    const carol = await connectAs(server.url, 3);
-    await request(carol, 'report_user', { userId: 3, user2Id: 2, comment: 'sends spam links' });
     if (process.env.CONSOLE_SCREENSHOT) {
       // README's picture (docs/console.png): the two phones after a short exchange.
       const bob = page.locator('[data-test=pane-right]');
@@ -141,6 +135,30 @@ describeInBrowser('web console in Chromium', () => {
         .waitFor();
       await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT });
     }
+  });
+
+  it('a phone blocks, is refused a send, unblocks and clears its chat', async () => {
+    const alice = page.locator('[data-test=pane-left]');
+    const bob = page.locator('[data-test=pane-right]');
+    await alice.locator('[data-test=block]', { hasText: 'Block' }).click();
+    await bob.locator('[data-test=notices]', { hasText: 'user 1 blocked' }).waitFor();
+    await bob.locator('[data-test=draft]').fill('can you hear me?');
+    await bob.locator('[data-test=send]').click();
+    await bob.locator('[data-test=notices]', { hasText: 'You Are Blocked By This User' }).waitFor();
+    await alice.locator('[data-test=block]', { hasText: 'Unblock' }).click();
+    await alice.locator('[data-test=notices]', { hasText: 'user 1 unblocked' }).waitFor();
+
+    await alice.locator('[data-test=clear]').click();
+    await alice.locator('[data-test=notices]', { hasText: 'chat cleared' }).waitFor();
+    expect(await alice.locator('[data-test=message]').count()).toBe(0);
+    // Cleared for Alice only.
+    expect(await bob.locator('[data-test=message]').count()).toBeGreaterThan(0);
+  });
+
+  it('shows a report filed through a socket; banning from the queue disconnects that phone', async () => {
+    // Carol reports Bob from her own app (a Socket.IO client of the tests).
+    const carol = await connectAs(server.url, 3);
+    await request(carol, 'report_user', { userId: 3, user2Id: 2, comment: 'sends spam links' });
 
     await page.click('[data-test=nav-reports]');
     const row = page.locator('[data-test=report]', { hasText: 'sends spam links' });
