@@ -14,6 +14,7 @@ import {
   type Page,
 } from 'playwright-core';
 import {
+  createScratchDatabase,
   ensureBuilt,
   killAllServerProcesses,
   skipProcessSpecs,
@@ -45,6 +46,7 @@ function ensureConsoleBuilt(): void {
 
 describeInBrowser('web console in Chromium', () => {
   let server: ServerProcess;
+  let database: { url: string; drop(): Promise<void> } | undefined;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -53,10 +55,12 @@ describeInBrowser('web console in Chromium', () => {
 
   beforeAll(async () => {
     ensureConsoleBuilt();
+    // Its own database, shared with no other spec: a scratch database on the
+    // machine's Postgres (starts in seconds), else an embedded one in memory.
+    database = await createScratchDatabase().catch(() => undefined);
     [server, browser] = await Promise.all([
-      // Its own embedded database: nothing shared with the other specs.
       startServerProcess({
-        DATABASE_URL: '',
+        DATABASE_URL: database?.url ?? '',
         REDIS_URL: '',
         DATA_DIR: 'memory://',
         DEMO_USERS: 'true',
@@ -80,6 +84,7 @@ describeInBrowser('web console in Chromium', () => {
     await browser?.close();
     await closeAllSockets();
     await killAllServerProcesses();
+    await database?.drop();
   });
 
   it('serves the page with its own strict policy, and refuses a wrong token', async () => {
