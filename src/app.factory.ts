@@ -7,6 +7,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { serveOpenApi } from './admin/openapi.js';
 import { AppModule } from './app.module.js';
 import { AppConfig, LOG_LEVELS } from './config/app-config.js';
 import { hardenHttp } from './common/http-hardening.js';
@@ -31,6 +32,7 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
   app.useWebSocketAdapter(adapter);
   app.useBodyParser('json', { limit: '100kb' });
   hardenHttp(app, config);
+  if (config.adminToken) serveOpenApi(app);
   await app.init();
   if (config.demoUsers) await app.get(UsersService).createDemoUsersIfEmpty();
   await app.listen(config.port, '0.0.0.0');

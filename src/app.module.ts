@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module.js';
 import { AppConfig } from './config/app-config.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BansModule } from './bans/bans.module.js';
 import { ConfigModule } from './config/config.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         FeedModule,
         DeliveryModule,
         AdminModule,
+        AuditModule,
         HealthModule,
         ConsoleModule,
       ],

@@ -73,8 +73,9 @@ export class ErasureService {
     const removed: Record<string, number> = {};
     await this.dataSource.transaction(async (manager) => {
       await this.users.lockForErasure(manager, userId);
+      const scope = { partners: new Set<number>() };
       for (const entry of this.registry.list()) {
-        removed[entry.name] = await entry.erase(manager, userId);
+        removed[entry.name] = await entry.erase(manager, userId, scope);
       }
     });
     this.users.forget(userId);

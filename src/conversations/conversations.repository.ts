@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { changedRows } from '../common/changed-rows.js';
 import { parseFeedPositions } from '../feed/feed-positions.js';
 import { FEED_APPEND_CTES, FEED_POSITIONS_SQL } from '../feed/feed.sql.js';
 import { CLEAR_SQL, visibleToSql } from './clear-rule.sql.js';
@@ -108,13 +107,18 @@ export class ConversationsRepository {
     });
   }
 
-  /** Erasure: the user's conversations (their messages are gone by then). */
-  eraseUser(manager: EntityManager, userId: number): Promise<number> {
-    return changedRows(
-      manager,
-      'DELETE FROM chat_constants WHERE user_low_id = $1 OR user_high_id = $1',
+  /**
+   * Erasure: the user's conversations (their messages are gone by then);
+   * resolves to the other user of each.
+   */
+  async eraseUser(manager: EntityManager, userId: number): Promise<number[]> {
+    const rows: Array<{ other: number }> = await manager.query(
+      `WITH gone AS (DELETE FROM chat_constants WHERE user_low_id = $1 OR user_high_id = $1
+                     RETURNING user_low_id, user_high_id)
+       SELECT CASE WHEN user_low_id = $1 THEN user_high_id ELSE user_low_id END AS other FROM gone`,
       [userId],
     );
+    return rows.map((row) => Number(row.other));
   }
 
   async countFor(manager: EntityManager, userId: number): Promise<Record<string, number>> {

@@ -23,7 +23,11 @@ export class ConversationsService implements OnModuleInit {
     this.registry.register({
       name: 'chat_constants',
       order: 400,
-      erase: (manager, userId) => this.repository.eraseUser(manager, userId),
+      erase: async (manager, userId, scope) => {
+        const others = await this.repository.eraseUser(manager, userId);
+        for (const other of others) scope.partners.add(other);
+        return others.length;
+      },
       count: (manager, userId) => this.repository.countFor(manager, userId),
     });
   }

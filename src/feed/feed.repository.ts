@@ -64,21 +64,23 @@ export class FeedRepository {
 
   /**
    * Erasure: the user's own feed, and every event naming the user in the
-   * feeds of the people the user's feed names (the partners of messages,
-   * read marks, blocks and clears). Deleting from a partner's feed leaves a
+   * feeds of `partners` and of the people the user's own feed names.
+   * Deleting from a partner's feed leaves a
    * hole there, which that partner's next sync answers with reset: the
    * client refetches its listing, where the erased conversations are gone.
    */
-  eraseUser(manager: EntityManager, userId: number): Promise<number> {
+  eraseUser(manager: EntityManager, userId: number, partners: number[]): Promise<number> {
     return changedRows(
       manager,
       `DELETE FROM feed_events f
        WHERE f.user_id = $1
           OR (f.user_id IN (
-                SELECT DISTINCT named::integer FROM feed_events own, unnest(${NAMED('own.data')}) AS named
+                SELECT unnest($2::integer[])
+                UNION
+                SELECT named::integer FROM feed_events own, unnest(${NAMED('own.data')}) AS named
                 WHERE own.user_id = $1 AND named ~ '^[0-9]{1,10}$' AND named <> $1::text)
               AND $1::text = ANY(${NAMED('f.data')}))`,
-      [userId],
+      [userId, partners],
     );
   }
 

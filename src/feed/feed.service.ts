@@ -28,15 +28,16 @@ export class FeedService implements OnModuleInit, OnApplicationBootstrap, OnModu
   ) {}
 
   onModuleInit(): void {
-    // First: the partners are found from the user's own feed, before it goes.
+    // After the tables that name partners (conversations, blocks), before users.
     this.registry.register({
       name: 'feed_events',
-      order: 10,
-      erase: (manager, userId) => this.repository.eraseUser(manager, userId),
+      order: 900,
+      erase: (manager, userId, scope) =>
+        this.repository.eraseUser(manager, userId, [...scope.partners]),
     });
     this.registry.register({
       name: 'feed_heads',
-      order: 20,
+      order: 900,
       erase: (manager, userId) => this.repository.eraseHead(manager, userId),
     });
   }

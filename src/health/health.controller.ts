@@ -1,3 +1,4 @@
+import { ApiTags } from '@nestjs/swagger';
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
 import { AppConfig, isEmbedded } from '../config/app-config.js';
 import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
@@ -18,6 +19,7 @@ import { DatabaseProbe } from './database-probe.js';
  *   when the database (and Redis, when configured) answers and the node is
  *   not draining; 503 otherwise.
  */
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(

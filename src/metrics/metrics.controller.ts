@@ -1,8 +1,10 @@
+import { ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ChatMetrics } from './chat-metrics.js';
 
 /** `GET /metrics` in the Prometheus text format. Keep it off the public internet (see README). */
+@ApiTags('metrics')
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: ChatMetrics) {}

@@ -128,11 +128,18 @@ export class ModerationRepository {
     return changedRows(manager, 'DELETE FROM reports WHERE reporter_id = $1', [userId]);
   }
 
-  /** Erasure: blocks the user made, and blocks of them (their foreign key names the user). */
-  async eraseBlocks(manager: EntityManager, userId: number): Promise<number> {
-    return changedRows(manager, 'DELETE FROM blocks WHERE blocker_id = $1 OR blocked_id = $1', [
-      userId,
-    ]);
+  /**
+   * Erasure: blocks the user made, and blocks of them (their foreign key
+   * names the user); resolves to the other user of each.
+   */
+  async eraseBlocks(manager: EntityManager, userId: number): Promise<number[]> {
+    const rows: Array<{ other: number }> = await manager.query(
+      `WITH gone AS (DELETE FROM blocks WHERE blocker_id = $1 OR blocked_id = $1
+                     RETURNING blocker_id, blocked_id)
+       SELECT CASE WHEN blocker_id = $1 THEN blocked_id ELSE blocker_id END AS other FROM gone`,
+      [userId],
+    );
+    return rows.map((row) => Number(row.other));
   }
 
   async countReports(manager: EntityManager, userId: number): Promise<Record<string, number>> {

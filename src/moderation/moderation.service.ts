@@ -38,7 +38,11 @@ export class ModerationService implements OnModuleInit {
     this.registry.register({
       name: 'blocks',
       order: 100,
-      erase: (manager, userId) => this.repository.eraseBlocks(manager, userId),
+      erase: async (manager, userId, scope) => {
+        const others = await this.repository.eraseBlocks(manager, userId);
+        for (const other of others) scope.partners.add(other);
+        return others.length;
+      },
       count: (manager, userId) => this.repository.countBlocks(manager, userId),
     });
   }

@@ -14,10 +14,20 @@ export interface UserDataEntry {
    * others reference by foreign key goes after them (users last, at 1000).
    */
   order: number;
-  /** Deletes the user's rows of this table; resolves to how many went. */
-  erase(manager: EntityManager, userId: number): Promise<number>;
+  /**
+   * Deletes the user's rows of this table; resolves to how many went. Rows
+   * that named someone else too may add them to `scope.partners` for the
+   * entries after (the feed deletes the events naming the user in their feeds).
+   */
+  erase(manager: EntityManager, userId: number, scope: ErasureScope): Promise<number>;
   /** Named counts shown by `GET /admin/users/:id` (e.g. `{messagesSent: 3}`). */
   count?(manager: EntityManager, userId: number): Promise<Record<string, number>>;
+}
+
+/** Shared by the entries of one erasure. */
+export interface ErasureScope {
+  /** Users who had rows with the erased user (conversation partners, blocks either way). */
+  readonly partners: Set<number>;
 }
 
 /** Where modules register their UserDataEntry; read by the erasure and the admin user page. */

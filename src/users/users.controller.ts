@@ -8,6 +8,7 @@ import {
   UseGuards,
   ValidationPipe,
 } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { parseLegacyId } from '../common/legacy-id.js';
 import { AdminActor } from './admin-actor.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
@@ -16,6 +17,8 @@ import { ProfileSync } from './profile-sync.js';
 import { Profile, UsersService } from './users.service.js';
 
 /** How the apps' main API keeps chat profiles in step (contract, "HTTP beside the socket"). */
+@ApiTags('admin: users')
+@ApiBearerAuth()
 @Controller('admin/users')
 @UseGuards(AdminTokenGuard)
 export class UsersController {
@@ -26,6 +29,11 @@ export class UsersController {
 
   @Put(':id')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Create or replace a profile',
+    description:
+      'How the apps’ main API keeps chat profiles in step. name 1–100 characters; image optional, null means "".',
+  })
   async upsert(
     @Param('id') rawId: string,
     @Body(new ValidationPipe({ transform: true, whitelist: true })) body: UpsertUserDto,

@@ -68,7 +68,8 @@ export class UsersService implements OnModuleInit {
     this.events.publish('user.profile_saved', {
       actor,
       userId: id,
-      details: { created, name, image },
+      // Not the name or image: the trail outlives an erasure, and must not keep the profile.
+      details: { created },
     });
     return profile;
   }
