@@ -129,6 +129,20 @@ describe('console endpoints (legacy mode)', () => {
     }
   });
 
+  it('documents its admin endpoints in the OpenAPI document, and not the page', async () => {
+    const document = await json<{ paths: Record<string, unknown> }>(
+      admin(server, '/admin/docs-json'),
+    );
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/admin/overview',
+        '/admin/console/settings',
+        '/admin/console/chat-token',
+      ]),
+    );
+    expect(Object.keys(document.paths).filter((path) => path.startsWith('/console'))).toEqual([]);
+  });
+
   it('says what the console needs to connect', async () => {
     const settings = await json(admin(server, '/admin/console/settings'));
     expect(settings).toEqual({

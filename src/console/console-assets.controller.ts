@@ -6,6 +6,7 @@ import {
   Res,
   ServiceUnavailableException,
 } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -60,6 +61,7 @@ function loadBundle(dir: string): Map<string, Asset> {
  * set (404 otherwise, like the admin API). The page itself holds no secret:
  * everything it shows comes from the admin API with the token typed in.
  */
+@ApiExcludeController() // a page, not part of the HTTP API's document
 @Controller('console')
 export class ConsoleAssetsController {
   private readonly assets = loadBundle(BUNDLE_DIR);
