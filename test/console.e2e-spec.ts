@@ -185,7 +185,7 @@ describeInBrowser('web console in Chromium', () => {
     await bob.locator('[data-test=notices]', { hasText: 'connect_user' }).waitFor();
   });
 
-  it('user page: shows the ban and lifts it', async () => {
+  it('user page: shows the ban and lifts it; the audit trail has both', async () => {
     await page.goto(`${server.url}/console#/users/2`);
     const card = page.locator('[data-test=user]');
     await card.locator('[data-test=banned]').waitFor();
@@ -194,6 +194,12 @@ describeInBrowser('web console in Chromium', () => {
     await page.locator('[data-test=user-outcome]', { hasText: 'Ban lifted' }).waitFor();
     await card.locator('[data-test=ban-user]').waitFor();
     expect(await card.locator('[data-test=banned]').count()).toBe(0);
+    // The user's audit entries, under the card: the ban from the queue, and its lifting.
+    await page.locator('[data-test=audit]', { hasText: 'user.unbanned' }).waitFor();
+    expect(await page.textContent('[data-test=audit]')).toContain('report.resolved');
+
+    await page.click('[data-test=nav-audit]');
+    await page.locator('[data-test=audit]', { hasText: 'report.resolved' }).waitFor();
   });
 
   it('loads no third-party asset and breaks no policy', () => {

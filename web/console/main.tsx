@@ -1,13 +1,18 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Api, ApiError, storedToken, storeToken, type ConsoleSettings } from './api';
+import { AuditTrail } from './audit';
 import { TryChat } from './chat';
 import { OverviewPage } from './overview';
 import { ReportsPage } from './reports';
 import { UserPage } from './user';
 
 type Route =
-  { page: 'overview' } | { page: 'reports' } | { page: 'user'; userId?: number } | { page: 'chat' };
+  | { page: 'overview' }
+  | { page: 'reports' }
+  | { page: 'user'; userId?: number }
+  | { page: 'audit' }
+  | { page: 'chat' };
 
 /** Pages are in the fragment (#/reports, #/users/5); the token never is. */
 function readRoute(): Route {
@@ -15,6 +20,7 @@ function readRoute(): Route {
   const [page, id] = hash.split('/');
   if (page === 'reports') return { page: 'reports' };
   if (page === 'users') return { page: 'user', userId: id ? Number(id) : undefined };
+  if (page === 'audit') return { page: 'audit' };
   if (page === 'chat') return { page: 'chat' };
   return { page: 'overview' };
 }
@@ -120,6 +126,7 @@ function App() {
         {tab('overview', 'overview', 'Overview')}
         {tab('reports', 'reports', 'Reports')}
         {tab('user', 'users', 'Users')}
+        {tab('audit', 'audit', 'Audit')}
         {tab('chat', 'chat', 'Try the chat')}
         <span class="spacer" />
         <span class="muted small">auth: {settings.authMode}</span>
@@ -131,6 +138,7 @@ function App() {
         {route.page === 'overview' ? <OverviewPage api={api} /> : null}
         {route.page === 'reports' ? <ReportsPage api={api} /> : null}
         {route.page === 'user' ? <UserPage api={api} userId={route.userId} /> : null}
+        {route.page === 'audit' ? <AuditTrail api={api} /> : null}
         {/* Kept mounted while away, so the phones stay connected across tabs. */}
         <div hidden={route.page !== 'chat'}>
           <TryChat api={api} settings={settings} />

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from './api';
+import { AuditTrail } from './audit';
 import { when } from './reports';
 
 /** GET /admin/users/:id (README "Moderation"). */
@@ -25,6 +26,8 @@ export function UserPage(props: { api: Api; userId?: number }) {
   const [outcome, setOutcome] = useState('');
   const [reason, setReason] = useState('');
   const [hours, setHours] = useState('');
+  /** Bumped after each action, so the user's audit entries are read again. */
+  const [actions, setActions] = useState(0);
   const id = props.userId;
 
   const load = async () => {
@@ -54,6 +57,7 @@ export function UserPage(props: { api: Api; userId?: number }) {
     try {
       const answer = await what();
       setOutcome(done(answer));
+      setActions((count) => count + 1);
       if (reload) await load();
       else setUser(null);
     } catch (failure) {
@@ -189,6 +193,12 @@ export function UserPage(props: { api: Api; userId?: number }) {
             </button>
           </div>
         </div>
+      ) : null}
+      {id ? (
+        <section class="history">
+          <h3>Admin actions about this user</h3>
+          <AuditTrail api={props.api} userId={id} refresh={actions} />
+        </section>
       ) : null}
     </div>
   );
