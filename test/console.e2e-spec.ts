@@ -202,6 +202,20 @@ describeInBrowser('web console in Chromium', () => {
     await page.locator('[data-test=audit]', { hasText: 'report.resolved' }).waitFor();
   });
 
+  it('user page: erases a user and says what was removed', async () => {
+    await page.goto(`${server.url}/console#/users/3`);
+    await page.locator('[data-test=user]', { hasText: 'Carol' }).waitFor();
+    await page.click('[data-test=erase]'); // confirm() is accepted
+    const outcome = page.locator('[data-test=user-outcome]', { hasText: 'Erased' });
+    await outcome.waitFor();
+    // Carol's one report (against Bob) was hers: it goes with her.
+    expect(await outcome.textContent()).toMatch(/reports 1/);
+    const answer = await fetch(`${server.url}/admin/users/3`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(answer.status).toBe(404);
+  });
+
   it('loads no third-party asset and breaks no policy', () => {
     expect(problems).toEqual([]);
   });
