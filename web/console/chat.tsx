@@ -58,7 +58,11 @@ export function ChatPane(props: {
   const say = (kind: Line['kind'], text: string) =>
     setLines((old) => [...old.slice(-5), { key: String(++lineCount), kind, text }]);
 
+  /** Bumped by each connect and disconnect: a connect still waiting for its token gives up. */
+  const attemptRef = useRef(0);
+
   const disconnect = () => {
+    attemptRef.current += 1;
     socketRef.current?.close();
     socketRef.current = null;
   };
@@ -86,6 +90,7 @@ export function ChatPane(props: {
 
   const connect = async () => {
     disconnect();
+    const attempt = attemptRef.current;
     setRows([]);
     setLines([]);
     setStatus('connecting');
@@ -94,10 +99,12 @@ export function ChatPane(props: {
     try {
       identity = await api.post<ChatIdentity>('/admin/console/chat-token', { userId });
     } catch (error) {
+      if (attempt !== attemptRef.current) return;
       setStatus('disconnected');
       setStatusText(`not connected: ${(error as Error).message}`);
       return;
     }
+    if (attempt !== attemptRef.current) return; // Disconnect was pressed meanwhile.
     setMe(identity);
     props.onIdentity(identity);
     boundRef.current = identity.userId;
@@ -168,9 +175,18 @@ export function ChatPane(props: {
       setStatusText(
         reason === 'io server disconnect'
           ? 'disconnected by the server'
-          : `disconnected (${reason})`,
+          : reason === 'io client disconnect'
+            ? 'disconnected'
+            : `disconnected (${reason})`,
       );
     });
+  };
+
+  /** The Disconnect button: also ends a connect still waiting for its token. */
+  const hangUp = () => {
+    disconnect();
+    setStatus('disconnected');
+    setStatusText('disconnected');
   };
 
   const send = (event: Event) => {
@@ -214,7 +230,7 @@ export function ChatPane(props: {
             />
           </label>
           {online || status === 'connecting' ? (
-            <button type="button" onClick={disconnect}>
+            <button type="button" onClick={hangUp} data-test="disconnect">
               Disconnect
             </button>
           ) : (
