@@ -74,6 +74,7 @@ async function main(): Promise<void> {
       `Add a user: curl -X PUT http://localhost:${port}/admin/users/1 -H 'Authorization: Bearer <ADMIN_TOKEN>' ` +
         `-H 'Content-Type: application/json' -d '{"name":"Alice","image":""}'`,
     );
+    logger.log(`Admin API and its OpenAPI document: http://localhost:${port}/admin/docs`);
   } else {
     logger.log(
       'Admin API is off (ADMIN_TOKEN unset). To add users, restart with ADMIN_TOKEN=<secret> and PUT /admin/users/:id, ' +

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import type { ChatSocket } from '../common/chat-socket.js';
+import type { BansService } from '../bans/bans.service.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { PresenceService } from '../presence/presence.service.js';
 import type { UserNotifier } from '../realtime/user-notifier.js';
@@ -32,6 +33,7 @@ function setUp(expiresInMs: number | undefined, clockToleranceS = 0) {
     {
       toSocket: (_client: unknown, event: string, payload: unknown) => sent.push([event, payload]),
     } as unknown as UserNotifier,
+    { refusal: () => undefined } as unknown as BansService,
   );
   gateway.handleConnection(socket as unknown as ChatSocket);
   return { gateway, socket: socket as unknown as ChatSocket, sent, disconnects };

@@ -5,6 +5,7 @@ import {
   OnGatewayInit,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import { BansService } from '../bans/bans.service.js';
 import type { ChatServer, ChatSocket } from '../common/chat-socket.js';
 import { AppConfig } from '../config/app-config.js';
 import { PresenceService } from '../presence/presence.service.js';
@@ -36,6 +37,7 @@ export class TokenAuthGateway
     private readonly handshake: HandshakeAuthMiddleware,
     private readonly presence: PresenceService,
     private readonly notifier: UserNotifier,
+    private readonly bans: BansService,
   ) {}
 
   onModuleInit(): void {
@@ -62,17 +64,30 @@ export class TokenAuthGateway
     if (userId === undefined) return;
     this.scheduleExpiry(client);
     // The middleware has just read the profile, so this finishes before the client's first event is read.
-    this.presence.bind(client, userId).catch((error: unknown) => {
-      this.logger.error(
-        `could not bind socket ${client.id} to user ${userId}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      this.notifier.toSocket(client, 'exception', {
-        status: 'error',
-        message: 'could not connect this socket as its token user; reconnect',
-        event: 'connect_user',
-      });
-      client.disconnect(true);
-    });
+    this.presence.bind(client, userId).then(
+      // Banned between the handshake check and the bind: the ban's sweep missed this socket.
+      () => {
+        const banned = this.bans.refusal(userId);
+        if (!banned) return;
+        this.notifier.toSocket(client, 'exception', {
+          status: 'error',
+          message: banned,
+          event: 'connect_user',
+        });
+        client.disconnect(true);
+      },
+      (error: unknown) => {
+        this.logger.error(
+          `could not bind socket ${client.id} to user ${userId}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        this.notifier.toSocket(client, 'exception', {
+          status: 'error',
+          message: 'could not connect this socket as its token user; reconnect',
+          event: 'connect_user',
+        });
+        client.disconnect(true);
+      },
+    );
   }
 
   handleDisconnect(client: ChatSocket): void {
