@@ -79,8 +79,15 @@ describeProcesses('JSON logs with correlation ids', () => {
       .split('\n')
       .filter((line) => line.trim() !== '');
     const entries = lines.map((line) => JSON.parse(line) as Record<string, any>);
-    const adminLine = entries.find((e) => e.req?.id === 'trace-admin-3');
+    // The request's completion line (the audit line logged while handling it carries the id too).
+    const adminLine = entries.find((e) => e.req?.id === 'trace-admin-3' && e.res);
     expect(adminLine).toMatchObject({ req: { method: 'PUT', url: '/admin/users/3' } });
+    expect(entries.find((e) => e.context === 'Audit' && e.userId === 3)).toMatchObject({
+      req: { id: 'trace-admin-3' },
+      actor: 'admin',
+      action: 'user.profile_saved',
+      userId: 3,
+    });
     expect(adminLine?.res?.statusCode).toBe(200);
     const sendLine = entries.find(
       (e) => e.event === 'send_message' && e.context === 'SocketEvents',
