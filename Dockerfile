@@ -1,11 +1,13 @@
 # syntax=docker/dockerfile:1
-# Build stage: install everything, compile TypeScript.
+# Build stage: install everything, compile TypeScript, bundle the web console.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts ./scripts
+COPY web ./web
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: compiled code and production dependencies only, as a non-root user.

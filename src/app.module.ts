@@ -6,6 +6,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BansModule } from './bans/bans.module.js';
 import { ConfigModule } from './config/config.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DeliveryModule } from './delivery/delivery.module.js';
@@ -53,6 +54,7 @@ export class AppModule {
         AdminModule,
         AuditModule,
         HealthModule,
+        ConsoleModule,
       ],
       // Services' DomainErrors on the HTTP API; the socket side has LegacyExceptionFilter.
       providers: [{ provide: APP_FILTER, useClass: DomainErrorHttpFilter }],

@@ -75,9 +75,10 @@ async function main(): Promise<void> {
         `-H 'Content-Type: application/json' -d '{"name":"Alice","image":""}'`,
     );
     logger.log(`Admin API and its OpenAPI document: http://localhost:${port}/admin/docs`);
+    logger.log(`Web console (sign in with ADMIN_TOKEN): http://localhost:${port}/console`);
   } else {
     logger.log(
-      'Admin API is off (ADMIN_TOKEN unset). To add users, restart with ADMIN_TOKEN=<secret> and PUT /admin/users/:id, ' +
+      'Admin API and web console are off (ADMIN_TOKEN unset). To add users, restart with ADMIN_TOKEN=<secret> and PUT /admin/users/:id, ' +
         'or with DEMO_USERS=true to create users 1 (Alice), 2 (Bob) and 3 (Carol) on an empty database.',
     );
   }

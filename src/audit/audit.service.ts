@@ -10,6 +10,7 @@ export const AUDITED_EVENTS = [
   'user.unbanned',
   'report.resolved',
   'user.erased',
+  'console.chat_token_minted',
 ] as const satisfies readonly DomainEventName[];
 
 export interface AuditPage {

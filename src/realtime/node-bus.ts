@@ -53,6 +53,52 @@ export class NodeBus {
     clearTimeout(timer);
   }
 
+  /**
+   * Asks every other node and resolves with their answers. A node that does
+   * not answer within the adapter's request timeout (2 s) is down or stalled:
+   * its answer is missing, the others' are kept. A single node has no one to ask: [].
+   */
+  async askOtherNodes(event: string, payload: unknown): Promise<unknown[]> {
+    const server = this.server;
+    if (!server || !this.redis.enabled || !this.redis.isReady) return [];
+    let timer: NodeJS.Timeout | undefined;
+    const answers = await new Promise<unknown[]>((resolve) => {
+      // The adapter answers by then; this covers a Redis hiccup that loses the request.
+      timer = setTimeout(() => resolve([]), 2500);
+      (
+        server.serverSideEmit as (
+          e: string,
+          p: unknown,
+          ack: (e: Error | null, answers: unknown[]) => void,
+        ) => boolean
+      )(event, payload, (error, replies) => {
+        if (error) this.logger.warn(`not every node answered ${event}: ${error.message}`);
+        resolve(Array.isArray(replies) ? replies : []);
+      });
+    });
+    clearTimeout(timer);
+    return answers;
+  }
+
+  /** Answers another node's askOtherNodes(`event`) with what `answer` returns. */
+  onNodeRequest(event: string, answer: (payload: unknown) => unknown): void {
+    this.sockets.onAttach((server) =>
+      (
+        server.on as (e: string, l: (p: unknown, ack?: (reply: unknown) => void) => void) => unknown
+      )(event, (payload, ack) => {
+        void Promise.resolve()
+          .then(() => answer(payload))
+          .then(
+            (reply) => ack?.(reply),
+            (error: unknown) => {
+              this.logger.warn(`answering ${event} failed: ${String(error)}`);
+              ack?.(null);
+            },
+          );
+      }),
+    );
+  }
+
   /** Runs `listener` when another node sends `event` with toOtherNodes. */
   onNodeEvent(event: string, listener: (payload: unknown) => void): void {
     this.sockets.onAttach((server) => this.listen(server, event, listener));
