@@ -2,7 +2,7 @@
 // adversarial payloads, unknown events, with and without acks, mixed with
 // valid requests; see test/support/fuzz/ for the generators and the
 // invariants checked after every case. 5,000 cases in each AUTH_MODE (legacy,
-// optional, required) by default: 15,000 per database (CI fuzzes 1,500 per mode on the embedded one).
+// optional, required) by default: 15,000 per database (CI runs fewer: see .ci/run).
 //
 // Replay a failure: FUZZ_SEED=<printed seed> (the whole run, same order);
 // add FUZZ_PATH=<path from the report> to run only the failing case, and
