@@ -4,11 +4,13 @@
 //     node bench/explain-send-batch.mjs [messages=500] [pairs=100] [runs=5]   (SHOW=1 prints the last plan)
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { SESSION_OPTIONS } from '../dist/database/data-source-options.js';
 import { STORE_BATCH_SQL } from '../dist/messages/send-batcher.js';
 
 const [messages = 500, pairCount = 100, runs = 5] = process.argv.slice(2).map(Number);
 if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL (a scratch database) is required');
-const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+// The server's session settings (JIT off), so the plan and its time are the server's.
+const client = new pg.Client({ connectionString: process.env.DATABASE_URL, options: SESSION_OPTIONS });
 await client.connect();
 await client.query(
   `INSERT INTO users (id, name) SELECT g, 'user ' || g FROM generate_series(1, $1::integer) g ON CONFLICT DO NOTHING`,

@@ -75,4 +75,22 @@ describe('operations', () => {
     const fresh = await fetch(`${server.url}/health`);
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
+
+  // The send statement's estimated cost grows with the messages table until it passes
+  // jit_above_cost; with JIT on, every batch then spent 100-300 ms compiling (see SESSION_OPTIONS).
+  (process.env.DATABASE_URL ? it : it.skip)(
+    'runs every Postgres session of its pool without JIT',
+    async () => {
+      const rows = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          server.query<{ jit: string; pid: number }>(
+            "SELECT current_setting('jit') AS jit, pg_backend_pid() AS pid, pg_sleep(0.05)",
+          ),
+        ),
+      );
+      const sessions = new Set(rows.map(([row]) => row.pid));
+      expect(sessions.size).toBeGreaterThan(1);
+      expect(rows.map(([row]) => row.jit)).toEqual(Array(6).fill('off'));
+    },
+  );
 });

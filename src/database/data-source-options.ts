@@ -63,13 +63,28 @@ export function buildDataSourceOptions(
     logger: new TypeOrmLogger(),
   };
   if (config.databaseUrl) {
-    return { ...common, url: config.databaseUrl, extra: { max: 10, ...poolTimeouts(config) } };
+    return {
+      ...common,
+      url: config.databaseUrl,
+      extra: { max: 10, options: SESSION_OPTIONS, ...poolTimeouts(config) },
+    };
   }
   const dataDir = config.dataDir === 'memory://' ? undefined : config.dataDir;
   // The driver object sets PGlite's options; the pool lends its one connection exclusively.
   new PGliteDriver({ dataDir });
   return { ...common, driver: { Pool: ExclusivePGlitePool } };
 }
+
+/**
+ * Postgres settings of every session of the server's pool. JIT off: the send
+ * statement's estimated cost grows with the messages table (its never-run
+ * retry branch is costed per input row) until it passes jit_above_cost, and
+ * from then on every batch spent 100-300 ms compiling LLVM code for a few
+ * milliseconds of work (2026-12-07: a one-message batch took 100-290 ms with
+ * JIT, 4-5 ms without). Short OLTP statements never gain from JIT. An
+ * `options` parameter in DATABASE_URL replaces this.
+ */
+export const SESSION_OPTIONS = '-c jit=off';
 
 type PoolTimeoutSetting =
   | 'databaseConnectTimeoutMs'
