@@ -10,7 +10,10 @@ import { STORE_BATCH_SQL } from '../dist/messages/send-batcher.js';
 const [messages = 500, pairCount = 100, runs = 5] = process.argv.slice(2).map(Number);
 if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL (a scratch database) is required');
 // The server's session settings (JIT off), so the plan and its time are the server's.
-const client = new pg.Client({ connectionString: process.env.DATABASE_URL, options: SESSION_OPTIONS });
+const client = new pg.Client({
+  connectionString: process.env.DATABASE_URL,
+  options: SESSION_OPTIONS,
+});
 await client.connect();
 await client.query(
   `INSERT INTO users (id, name) SELECT g, 'user ' || g FROM generate_series(1, $1::integer) g ON CONFLICT DO NOTHING`,
