@@ -1,7 +1,9 @@
 // Per-socket ordering and races that only show when a client does not wait for
 // answers (contract: "Nothing acknowledged is ever lost"; a socket acts as one user).
+import { jest } from '@jest/globals';
+import { PushPlanner } from '../src/push/push-planner.js';
 import { collect, connect, connectAs, waitFor } from './support/sockets.js';
-import { expectErrorShape } from './support/protocol.js';
+import { eventually, expectErrorShape } from './support/protocol.js';
 import { useTestServer } from './support/suite.js';
 
 describe('events of one socket', () => {
@@ -31,6 +33,64 @@ describe('events of one socket', () => {
     );
     expect(stored.map((row) => row.message)).toEqual(texts);
   });
+
+  // A phone flushing its outbox: its sends queue behind the batch in flight and go together in
+  // the next (SocketTurns); any other event still waits for every earlier send.
+  it.each([
+    ['v2', 'polling'],
+    ['v4', 'websocket'],
+  ] as const)(
+    "%s %s: a socket's sends overtake nothing but join one batch while the one before is held",
+    async (version, transport) => {
+      const planner = server.app.get(PushPlanner);
+      const plan = planner.plan.bind(planner);
+      const batches: string[][] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const spy = jest.spyOn(planner, 'plan').mockImplementation(async (batch) => {
+        batches.push(batch.map((message) => (message as unknown as { text: string }).text));
+        if (batches.length === 1) await gate;
+        return plan(batch);
+      });
+      try {
+        const alice = await connectAs(server.url, 1, { version, transport });
+        const echoes = collect<{ message: string }>(alice, 'new_message');
+        const history = waitFor<Array<{ message: string }>>(alice, 'get_data_message');
+        const texts = Array.from({ length: 20 }, (_, i) => `m${i}`);
+        const emit = (i: number) => {
+          if (i === 15) alice.emit('get_message', { senderId: 1, receiverId: 2 });
+          const receiverId = i % 2 === 0 ? 2 : 3;
+          alice.emit('send_message', {
+            senderId: 1,
+            receiverId,
+            messageType: 0,
+            message: texts[i],
+          });
+        };
+        emit(0);
+        await eventually(async () => expect(batches.length).toBe(1));
+        for (let i = 1; i < texts.length; i++) emit(i);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        // Held: the first batch has m0; m1..m14 wait in the queue, get_message and the rest behind them.
+        expect(batches).toEqual([['m0']]);
+        release();
+        await eventually(async () => expect(echoes).toHaveLength(texts.length), 10_000);
+        expect(batches[1]).toEqual(texts.slice(1, 15));
+        // get_message ran after m0..m14 were stored, and before m15..m19 were sent.
+        expect((await history).map((row) => row.message)).toEqual(
+          texts.slice(0, 15).filter((_, i) => i % 2 === 0),
+        );
+        expect(echoes.map((row) => row.message)).toEqual(texts);
+        const stored = await server.query<{ message: string }>(
+          'SELECT message FROM messages ORDER BY id',
+        );
+        expect(stored.map((row) => row.message)).toEqual(texts);
+      } finally {
+        release();
+        spy.mockRestore();
+      }
+    },
+  );
 
   it('cannot bind two users, even when both connect_user are sent at once', async () => {
     const socket = await connect(server.url);

@@ -14,6 +14,7 @@ import { FloodControlService, type SocketQueue } from '../flood-control/flood-co
 import { SHUTTING_DOWN, type Refusal } from '../flood-control/refusal.js';
 import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
 import { chatPacketParser } from '../realtime/json-text.js';
+import { SocketTurns } from '../realtime/socket-turns.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import type { ChatSocket } from '../common/chat-socket.js';
 import { securityHeaders } from '../common/http-hardening.js';
@@ -44,9 +45,20 @@ interface SocketState extends SocketQueue {
   /** Nest's disconnect callbacks (one per gateway); `disconnectCount` of them so far. */
   readonly onDisconnect: Array<(reason: unknown) => void>;
   disconnectCount: number;
-  /** The last event it sent that the server is still handling. */
+  /** Settles once every event it sent so far is handled. */
   pending: Promise<void> | undefined;
+  /** The last event it sent, while the server still handles it. */
+  last: EventTurn | undefined;
 }
+
+/** An admitted event's place in its socket's order (see SocketTurns). */
+interface EventTurn {
+  readonly event: string;
+  /** Settles when its handler hands the turn on, or at the latest when it finished. */
+  readonly handedOn: Promise<void>;
+}
+
+function noop(): void {}
 
 /** Registered before the gateways' handlers, so they see the socket as it was. */
 function forgetHandshakeRequest(socket: Socket): void {
@@ -118,6 +130,7 @@ export class LegacyIoAdapter extends IoAdapter {
   private gatewaysPerSocket = 0;
   private lifecycle?: ServerLifecycle;
   private floodControl?: FloodControlService;
+  private turns?: SocketTurns;
   private eventLogger?: PinoLogger;
 
   constructor(
@@ -131,6 +144,7 @@ export class LegacyIoAdapter extends IoAdapter {
   async prepare(): Promise<void> {
     this.lifecycle = this.app.get(ServerLifecycle);
     this.floodControl = this.app.get(FloodControlService);
+    this.turns = this.app.get(SocketTurns);
     this.eventLogger = await this.app.resolve(PinoLogger);
   }
 
@@ -173,6 +187,8 @@ export class LegacyIoAdapter extends IoAdapter {
    * Handles each socket's events one after another, in the order they arrived
    * (Nest runs them concurrently): a chat's messages are stored and delivered
    * in the order they were typed, and connect_user settles before what follows.
+   * One exception, asked for by the handler (SocketTurns): consecutive events of
+   * the same name may overlap once the earlier one handed its turn on.
    * Different sockets still run in parallel. Each event is counted in flight
    * (shutdown waits for it) and logs with its own correlation id.
    *
@@ -226,6 +242,7 @@ export class LegacyIoAdapter extends IoAdapter {
         onDisconnect: new Array<(reason: unknown) => void>(this.gatewaysPerSocket),
         disconnectCount: 0,
         pending: undefined,
+        last: undefined,
         waiting: 0,
         waitingBytes: 0,
       };
@@ -283,15 +300,30 @@ export class LegacyIoAdapter extends IoAdapter {
       return;
     }
     lifecycle.eventStarted();
-    const current = (state.pending ?? Promise.resolve())
-      .then(() => this.atTurn(socket, route, callback, data, ack))
+    // After every earlier event, or, behind an event of the same name that handed its turn
+    // on (SocketTurns), as soon as it did.
+    const previous = state.last;
+    const after = previous?.event === route.message ? previous.handedOn : state.pending;
+    let handOn!: () => void;
+    const turn: EventTurn = {
+      event: route.message,
+      handedOn: new Promise<void>((resolve) => (handOn = resolve)),
+    };
+    const handled = (after ?? Promise.resolve())
+      .then(() => this.atTurn(socket, route, callback, data, ack, handOn))
       .catch((error: unknown) => this.logger.error(error))
       .finally(() => {
+        handOn();
         floodControl.finished(state, admitted);
         lifecycle.eventFinished();
-        if (state.pending === current) state.pending = undefined;
+        if (state.last === turn) state.last = undefined;
       });
-    state.pending = current;
+    const all = state.pending ? Promise.all([state.pending, handled]).then(noop) : handled;
+    state.pending = all;
+    state.last = turn;
+    void all.then(() => {
+      if (state.pending === all) state.pending = undefined;
+    });
   }
 
   /**
@@ -304,6 +336,7 @@ export class LegacyIoAdapter extends IoAdapter {
     callback: BoundHandler,
     data: unknown,
     ack: unknown,
+    handOn: () => void,
   ): Promise<void> {
     const floodControl = this.floodControl!;
     if (!socket.connected) return floodControl.dropped();
@@ -318,9 +351,16 @@ export class LegacyIoAdapter extends IoAdapter {
     }
     // Settled inside the context too: Nest returns an Observable that runs the
     // handler only when subscribed.
-    const response = await this.inContext(socket, route.message, () =>
-      this.settle(callback(data, ack)),
-    );
+    const turns = this.turns!;
+    turns.begin(socket, handOn);
+    let response: unknown;
+    try {
+      response = await this.inContext(socket, route.message, () =>
+        this.settle(callback(data, ack)),
+      );
+    } finally {
+      turns.end(socket, handOn);
+    }
     if (response === null || response === undefined) return;
     const reply = response as { event?: string; data?: unknown };
     if (reply.event) (socket.emit as (e: string, d: unknown) => boolean)(reply.event, reply.data);

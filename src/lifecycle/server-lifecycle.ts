@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { PresenceStore } from '../presence/presence-store.js';
 import { SocketServer } from '../realtime/socket-server.js';
@@ -17,7 +17,7 @@ const DRAIN_SHARE = 0.8;
  * Nest then closes the socket server, HTTP, the database and Redis.
  */
 @Injectable()
-export class ServerLifecycle implements BeforeApplicationShutdown {
+export class ServerLifecycle implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger('Shutdown');
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
@@ -43,6 +43,15 @@ export class ServerLifecycle implements BeforeApplicationShutdown {
     if (this.inFlight === 0) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
+  }
+
+  /**
+   * Nest calls every module's onModuleDestroy before any beforeApplicationShutdown:
+   * new events are refused from here on, so that the hooks that wait for work to
+   * finish (SendBatcher's, with a socket's queued sends) see it end.
+   */
+  onModuleDestroy(): void {
+    this.draining = true;
   }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {

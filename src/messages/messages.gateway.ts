@@ -5,6 +5,7 @@ import { LegacyBody } from '../common/legacy-body.decorator.js';
 import { LegacyGateway } from '../gateway/legacy-gateway.decorator.js';
 import type { ReadStatusPayload } from '../realtime/server-events.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
+import { SocketTurns } from '../realtime/socket-turns.js';
 import { UserNotifier } from '../realtime/user-notifier.js';
 import { GetMessagesDto } from './dto/get-messages.dto.js';
 import { ReadUnreadDto } from './dto/read-unread.dto.js';
@@ -18,6 +19,7 @@ export class MessagesGateway {
     private readonly messages: MessagesService,
     private readonly notifier: UserNotifier,
     private readonly metrics: ChatMetrics,
+    private readonly turns: SocketTurns,
   ) {}
 
   @SubscribeMessage('send_message')
@@ -33,6 +35,8 @@ export class MessagesGateway {
       dto.messageType,
       dto.message,
       dto.clientMessageId ?? undefined,
+      // Once queued, the socket's next send_message may join the same batch (answers keep their order).
+      () => this.turns.handOn(client),
     );
     if (!result.stored) {
       this.notifier.answer(client, ack, 'new_message', { success_message: result.refusal });

@@ -61,6 +61,8 @@ export class MessagesService implements OnModuleInit {
   /**
    * Stores the message (with concurrent sends, in one statement: see SendBatcher)
    * and returns the row once it is committed, or why it was refused.
+   * `onQueued` runs once the message has its place in the order of storage:
+   * a send made after that is stored after this one.
    */
   async send(
     senderId: number,
@@ -68,11 +70,14 @@ export class MessagesService implements OnModuleInit {
     messageType: MessageType,
     text: string,
     clientMessageId?: string,
+    onQueued?: () => void,
   ): Promise<SendResult> {
     const message = { senderId, receiverId, messageType, text, created: unixSeconds() };
-    const outcome = await this.batcher.store(
+    const storing = this.batcher.store(
       clientMessageId === undefined ? message : { ...message, clientMessageId },
     );
+    onQueued?.();
+    const outcome = await storing;
     if (outcome.kind !== 'refused') {
       // Postgres wrote the row (newMessageRowSql): as the feeds hold it, for a message just stored.
       const row = JSON.parse(outcome.rowJson) as NewMessageRow;

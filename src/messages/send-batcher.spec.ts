@@ -1,9 +1,10 @@
+import { jest } from '@jest/globals';
 import { createServiceContext, ServiceContext } from '../../test/support/service-context.js';
 import { BLOCKED_BY, ModerationService, YOU_BLOCKED } from '../moderation/moderation.service.js';
 import { UsersService } from '../users/users.service.js';
 import { MessageType } from './message.entity.js';
 import { MessagesService, SendResult } from './messages.service.js';
-import { AppConfig } from '../config/app-config.js';
+import { AppConfig, isEmbedded } from '../config/app-config.js';
 import { UnknownUserError } from '../errors/domain-errors.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { PushPlanner } from '../push/push-planner.js';
@@ -190,6 +191,53 @@ describe('SendBatcher (through MessagesService.send)', () => {
     });
     expect(Number(record.created)).toBe(row.created);
     expect(Number(record.updated)).toBe(row.updated);
+  });
+
+  it("keeps a sender's order across conversations while its earlier batch is still in flight", async () => {
+    // The first batch (1 -> 2) is held before its statement, longer than OVERLAP_AFTER_MS, while
+    // user 1 queues more to 3, 4 and 2: a second batch may start meanwhile, but not with them.
+    const planner = context.get(PushPlanner);
+    const plan = planner.plan.bind(planner);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const spy = jest.spyOn(planner, 'plan').mockImplementationOnce(async (batch) => {
+      await gate;
+      return plan(batch);
+    });
+    const answered: string[] = [];
+    const send = (to: number, text: string) =>
+      messages.send(1, to, MessageType.Text, text).then((result) => {
+        answered.push(text);
+        return stored(result);
+      });
+    try {
+      const first = send(2, 'm0');
+      await new Promise((resolve) => setImmediate(resolve));
+      const rest = [3, 4, 2, 3, 4].map((to, i) => send(to, `m${i + 1}`));
+      // Someone else's message, in another conversation: on Postgres (two batches in flight)
+      // stored in a batch of its own meanwhile; the embedded database runs one batch at a time.
+      let otherAnswered = false;
+      const other = messages.send(5, 6, MessageType.Text, 'unrelated').then((result) => {
+        otherAnswered = true;
+        return stored(result);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(otherAnswered).toBe(!isEmbedded(context.get(AppConfig)));
+      release();
+      const rows = await Promise.all([first, ...rest]);
+      await other;
+      const texts = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
+      expect(answered).toEqual(texts);
+      const ids = rows.map((row) => row.id);
+      expect(ids).toEqual([...ids].sort((x, y) => x - y));
+      const order: Array<{ message: string }> = await context.dataSource.query(
+        'SELECT message FROM messages WHERE sender_id = 1 ORDER BY id',
+      );
+      expect(order.map((row) => row.message)).toEqual(texts);
+    } finally {
+      release();
+      spy.mockRestore();
+    }
   });
 });
 

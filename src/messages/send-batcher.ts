@@ -311,6 +311,8 @@ interface PendingSend {
   /** performance.now() when it was accepted. */
   acceptedAt: number;
   pair: string;
+  /** Its sender (see senderKey). */
+  sender: string;
   resolve(outcome: StoreOutcome): void;
   reject(error: unknown): void;
 }
@@ -330,10 +332,11 @@ type Failure =
  * at low load); while batches are in flight, sends accumulate for the next one.
  * Each caller learns its message's fate only after its statement committed.
  *
- * A message whose conversation is in a batch in flight waits for the next
- * batch: a conversation's messages are then stored, numbered and answered in
- * the order they arrived even across batches, and concurrent batches never
- * wait for each other's row locks (nor deadlock on them).
+ * A message whose conversation or sender is in a batch in flight waits for
+ * the next batch: a conversation's and a sender's messages are then stored,
+ * numbered and answered in the order they arrived even across batches (a
+ * socket may have many sends queued: SocketTurns), and concurrent batches
+ * never share a conversation row.
  *
  * Faults (issue 10): a batch statement may be in flight SEND_BATCH_TIMEOUT_MS
  * at most; then its connection is destroyed. A batch whose statement failed
@@ -354,10 +357,10 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
   /** Not readonly: specs shorten it. */
   private sendTimeoutMs: number;
   private queue: PendingSend[] = [];
-  /** Batches being stored, retried or split, with their conversations (see pairKey). */
+  /** Batches being stored, retried or split, with their conversations and senders. */
   private readonly running = new Map<PendingSend[], Set<string>>();
-  /** Conversations (see pairKey) with a message in a batch in flight. */
-  private readonly busyPairs = new Set<string>();
+  /** Conversations (pairKey) and senders (senderKey) with a message in a batch in flight. */
+  private readonly busy = new Set<string>();
   private flushScheduled = false;
   /** performance.now() when the newest batch in flight started. */
   private lastStart = 0;
@@ -389,6 +392,7 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
         key: messageKey(),
         acceptedAt: performance.now(),
         pair: pairKey(message),
+        sender: senderKey(message),
         resolve,
         reject,
       });
@@ -438,9 +442,10 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
       }
       const batch = this.takeBatch();
       if (batch.length === 0) return; // every queued conversation is in flight: next time
-      const pairs = new Set(batch.map((pending) => pending.pair));
-      for (const pair of pairs) this.busyPairs.add(pair);
-      this.running.set(batch, pairs);
+      const keys = new Set<string>();
+      for (const pending of batch) keys.add(pending.pair).add(pending.sender);
+      for (const key of keys) this.busy.add(key);
+      this.running.set(batch, keys);
       this.lastStart = performance.now();
       void this.run(batch)
         .catch((error: unknown) => {
@@ -462,9 +467,9 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
    * read from its socket in a later turn only.
    */
   private release(batch: PendingSend[]): void {
-    const pairs = this.running.get(batch);
-    if (!pairs) return; // released already, or a lone message of a split batch
-    for (const pair of pairs) this.busyPairs.delete(pair);
+    const keys = this.running.get(batch);
+    if (!keys) return; // released already, or a lone message of a split batch
+    for (const key of keys) this.busy.delete(key);
     this.running.delete(batch);
     this.settleIdle();
     if (this.queue.length > 0 && !this.flushScheduled) this.flush();
@@ -502,18 +507,36 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
     }
   }
 
-  /** The oldest queued sends whose conversations are not in flight, up to MAX_BATCH_SIZE. */
+  /**
+   * The oldest queued sends, up to MAX_BATCH_SIZE, whose conversation and
+   * sender have nothing in flight nor an earlier send left waiting: each
+   * conversation's and each sender's messages are stored and answered in the
+   * order they arrived.
+   */
   private takeBatch(): PendingSend[] {
-    if (this.busyPairs.size === 0 && this.queue.length <= MAX_BATCH_SIZE) {
+    if (this.busy.size === 0 && this.queue.length <= MAX_BATCH_SIZE) {
       const batch = this.queue;
       this.queue = [];
       return batch;
     }
     const batch: PendingSend[] = [];
     const rest: PendingSend[] = [];
+    // The conversations and senders of sends left waiting: what follows them waits too.
+    const held = new Set<string>();
     for (const pending of this.queue) {
-      if (batch.length < MAX_BATCH_SIZE && !this.busyPairs.has(pending.pair)) batch.push(pending);
-      else rest.push(pending);
+      const { pair, sender } = pending;
+      if (
+        batch.length < MAX_BATCH_SIZE &&
+        !this.busy.has(pair) &&
+        !this.busy.has(sender) &&
+        !held.has(pair) &&
+        !held.has(sender)
+      ) {
+        batch.push(pending);
+      } else {
+        rest.push(pending);
+        held.add(pair).add(sender);
+      }
     }
     this.queue = rest;
     return batch;
@@ -836,6 +859,11 @@ export function messageKey(): string {
   const uuid = randomUUID();
   const time = Date.now().toString(16).padStart(12, '0');
   return `${time.slice(0, 8)}-${time.slice(8)}-7${uuid.slice(15)}`;
+}
+
+/** The sender of a message, as an ordering key (never equal to a pairKey). */
+function senderKey({ senderId }: OutgoingMessage): string {
+  return `from ${senderId}`;
 }
 
 /** The conversation of a message: its unordered pair of users. */
