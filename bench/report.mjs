@@ -337,7 +337,7 @@ export function renderMarkdown(result) {
           m.cpu,
           `${m.cores}`,
           `${m.memoryGb} GB`,
-          m.node,
+          m.nodeFlags ? `${m.node} ${m.nodeFlags}` : m.node,
           m.postgres,
           `${m.openFilesLimit}`,
           m.loadAverage,

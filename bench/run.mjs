@@ -75,9 +75,23 @@ const params = {
   ladderPush: process.env.BENCH_LADDER_PUSH?.trim() !== 'off',
   postgresUrl: process.env.BENCH_POSTGRES_URL?.trim() || 'postgres://postgres@127.0.0.1:5432',
   parts: envParts(),
-  // Extra node flags for the relay and the product, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  serverNodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? [],
+  // The product runs as `npm run start:prod` runs it (its node flags), and so does the relay,
+  // so that both have the same runtime; then extra flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  serverNodeArgs: [
+    ...startProdNodeArgs(),
+    ...(process.env.BENCH_SERVER_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? []),
+  ],
 };
+
+/** The node flags of package.json's `start:prod` (`node <flags> dist/main.js`). */
+function startProdNodeArgs() {
+  const script = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).scripts['start:prod'];
+  const words = script.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/main.js') {
+    throw new Error(`start:prod is not "node [flags] dist/main.js": ${script}`);
+  }
+  return words.slice(1, -1);
+}
 
 /** Which parts run: BENCH_PARTS, a comma list of relay, ladder, reads, push, idle, flood (default all). */
 function envParts() {
@@ -138,6 +152,8 @@ async function machine() {
     cores: os.availableParallelism(),
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
+    // The servers' node flags (start:prod's and BENCH_SERVER_NODE_ARGS).
+    nodeFlags: params.serverNodeArgs.join(' '),
     postgres: await postgresVersion(params.postgresUrl),
     openFilesLimit: openFiles(process.pid).limit,
     loadAverage: os
