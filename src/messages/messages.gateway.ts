@@ -35,7 +35,7 @@ export class MessagesGateway {
       dto.messageType,
       dto.message,
       dto.clientMessageId ?? undefined,
-      // Once queued, the socket's next send_message may join the same batch (answers keep their order).
+      // Once queued, the socket's next send_message may join the same batch (stored ones are answered in order).
       () => this.turns.handOn(client),
     );
     if (!result.stored) {
