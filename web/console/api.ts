@@ -100,30 +100,5 @@ export interface ChatIdentity {
   expiresAt: number | null;
 }
 
-export interface PushStats {
-  oldestAgeSeconds: number;
-  queued: number;
-  sent: number;
-  deadLettered: number;
-}
-
-export interface NodeStats {
-  id: string;
-  self: boolean;
-  sockets: number;
-  boundUsers: number;
-  messagesTotal: number;
-  messagesPerSecond: number;
-  uptimeSeconds: number;
-  redisUp: boolean | null;
-  rssBytes: number;
-  push: PushStats | null;
-}
-
-export interface Overview {
-  at: number;
-  multiNode: boolean;
-  nodes: NodeStats[];
-  totals: { sockets: number; boundUsers: number; messagesPerSecond: number };
-  push: PushStats | null;
-}
+// The server's own declaration of GET /admin/overview's answer.
+export type { NodeStats, Overview, PushStats } from '../../src/console/overview.types.js';
