@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { namedQuery } from '../common/named-query.js';
 import { parseFeedPositions } from '../feed/feed-positions.js';
 import { FEED_APPEND_CTES, FEED_POSITIONS_SQL } from '../feed/feed.sql.js';
 import { CLEAR_SQL, visibleToSql } from './clear-rule.sql.js';
@@ -29,7 +30,8 @@ export interface ListingRecord {
  * keeps this lateral lookup from being flattened into a join, for which the
  * planner would rather hash the whole users table than probe it 1,000 times.
  * Unread counts come from one pass over the requester's unread messages (a
- * partial index) instead of one count each.
+ * partial index) instead of one count each. A named statement: planning it
+ * took 1.7 ms, a quarter of its run.
  */
 const LISTING_SQL = `
 WITH listed AS (
@@ -70,7 +72,7 @@ export class ConversationsRepository {
 
   /** The user's visible conversations, newest first (see LISTING_SQL). */
   listFor(userId: number): Promise<ListingRecord[]> {
-    return this.dataSource.query(LISTING_SQL, [userId]);
+    return namedQuery(this.dataSource, 'chat_listing', LISTING_SQL, [userId]);
   }
 
   /**

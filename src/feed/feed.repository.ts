@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { changedRows } from '../common/changed-rows.js';
+import { namedQuery } from '../common/named-query.js';
 
 /** The users an event's payload names (new_message, read_status, block_data, cleared_chat). */
 const NAMED = (data: string) =>
@@ -42,7 +43,11 @@ export class FeedRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async page(userId: number, since: number, limit: number): Promise<FeedPageRow> {
-    const [row]: FeedPageRow[] = await this.dataSource.query(PAGE_SQL, [userId, since, limit]);
+    const [row] = await namedQuery<FeedPageRow>(this.dataSource, 'feed_page', PAGE_SQL, [
+      userId,
+      since,
+      limit,
+    ]);
     return row;
   }
 
