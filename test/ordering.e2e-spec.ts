@@ -2,6 +2,7 @@
 // answers (contract: "Nothing acknowledged is ever lost"; a socket acts as one user).
 import { jest } from '@jest/globals';
 import { PushPlanner } from '../src/push/push-planner.js';
+import { SocketServer } from '../src/realtime/socket-server.js';
 import { collect, connect, connectAs, waitFor } from './support/sockets.js';
 import { eventually, expectErrorShape } from './support/protocol.js';
 import { useTestServer } from './support/suite.js';
@@ -92,6 +93,60 @@ describe('events of one socket', () => {
     },
   );
 
+  // OutboundBatching: a stored batch's packets for one socket leave in one system call.
+  it("v4 websocket: a batch's messages to one receiver are written to its TCP socket at once, in order", async () => {
+    const planner = server.app.get(PushPlanner);
+    const plan = planner.plan.bind(planner);
+    let planned = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const spy = jest.spyOn(planner, 'plan').mockImplementation(async (batch) => {
+      if (++planned === 1) await gate;
+      return plan(batch);
+    });
+    try {
+      const alice = await connectAs(server.url, 1, { version: 'v4', transport: 'websocket' });
+      const bob = await connectAs(server.url, 2, { version: 'v4', transport: 'websocket' });
+      const received = collect<{ message: string }>(bob, 'new_message');
+      // Bob's TCP socket on the server: count the writes that reach it.
+      const [bobOnServer] = server.app.get(SocketServer).localSocketsOf(2);
+      const tcp = (
+        bobOnServer.conn.transport as unknown as {
+          socket: { _socket: TcpWrites };
+        }
+      ).socket._socket;
+      const writes: number[] = [];
+      const writev = tcp._writev.bind(tcp);
+      const write = tcp._write.bind(tcp);
+      tcp._writev = (chunks, callback) => {
+        writes.push(chunks.length);
+        writev(chunks, callback);
+      };
+      tcp._write = (chunk, encoding, callback) => {
+        writes.push(1);
+        write(chunk, encoding, callback);
+      };
+      const texts = Array.from({ length: 15 }, (_, i) => `m${i}`);
+      const send = (message: string) =>
+        alice.emit('send_message', { senderId: 1, receiverId: 2, messageType: 0, message });
+      send(texts[0]);
+      await eventually(async () => expect(planned).toBe(1));
+      // m1..m14 queue behind the held batch and are stored together.
+      for (const text of texts.slice(1)) send(text);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release();
+      await eventually(async () => expect(received).toHaveLength(texts.length), 10_000);
+      expect(planned).toBe(2);
+      expect(received.map((row) => row.message)).toEqual(texts);
+      // m0's frame (a header and a payload), then the fourteen of the second batch in one
+      // writev; without batching, every frame has a write of its own.
+      expect(writes).toEqual([2, 28]);
+    } finally {
+      release();
+      spy.mockRestore();
+    }
+  });
+
   it('cannot bind two users, even when both connect_user are sent at once', async () => {
     const socket = await connect(server.url);
     const answers = collect(socket, 'connect_listener');
@@ -141,3 +196,9 @@ describe('payload size', () => {
     expect(await server.query('SELECT message FROM messages')).toEqual([{ message: 'still here' }]);
   });
 });
+
+/** The parts of a net.Socket that Node's stream machinery calls to write. */
+interface TcpWrites {
+  _writev(chunks: Array<{ chunk: unknown }>, callback: (error?: Error | null) => void): void;
+  _write(chunk: unknown, encoding: string, callback: (error?: Error | null) => void): void;
+}

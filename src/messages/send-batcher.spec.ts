@@ -8,6 +8,7 @@ import { AppConfig, isEmbedded } from '../config/app-config.js';
 import { UnknownUserError } from '../errors/domain-errors.js';
 import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { PushPlanner } from '../push/push-planner.js';
+import { OutboundBatching } from '../realtime/outbound-batching.js';
 import {
   MAX_BATCH_SIZE,
   NotSentError,
@@ -330,6 +331,7 @@ describe('SendBatcher faults and keys', () => {
       context.get(AppConfig),
       context.get(ChatMetrics),
       context.get(PushPlanner),
+      context.get(OutboundBatching),
     );
     const fromOtherNode = (text: string) =>
       other.store({

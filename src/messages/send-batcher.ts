@@ -12,6 +12,7 @@ import { ChatMetrics } from '../metrics/chat-metrics.js';
 import { BlockRefusal, blockRefusalSql } from '../moderation/block-rule.sql.js';
 import { PUSH_QUEUE_CTE } from '../push/push-queue.sql.js';
 import { PushPlanner } from '../push/push-planner.js';
+import { OutboundBatching } from '../realtime/outbound-batching.js';
 import type { MessageType } from './message.entity.js';
 import { newMessageRowSql } from './message-row.mapper.js';
 
@@ -377,6 +378,7 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
     private readonly config: AppConfig,
     private readonly metrics: ChatMetrics,
     private readonly push: PushPlanner,
+    private readonly outbound: OutboundBatching,
   ) {
     this.embedded = isEmbedded(config);
     this.maxInFlight = this.embedded ? 1 : MAX_BATCHES_IN_FLIGHT;
@@ -562,6 +564,8 @@ export class SendBatcher implements OnModuleDestroy, BeforeApplicationShutdown {
           this.answering++;
           this.release(batch);
           await new Promise((resolve) => setImmediate(resolve));
+          // The deliveries these answers start are written socket by socket once they are all done.
+          this.outbound.holdWrites();
           for (const answer of answers) answer();
           this.answering--;
           this.settleIdle();
