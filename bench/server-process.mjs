@@ -1,7 +1,7 @@
 // Child processes of the bench (the product, the relay, idle-socket clients):
 // start, wait for health, measure through /proc, and never leave one behind.
 import { spawn, fork } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -82,6 +82,15 @@ export async function startServer({
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const server = track(child, name);
+  // BENCH_SERVER_LOG_DIR: each server's whole output in <dir>/<name>-<pid>.log (e.g. with
+  // BENCH_SERVER_NODE_ARGS=--trace-gc, to see the pauses behind a latency tail).
+  const logDir = process.env.BENCH_SERVER_LOG_DIR?.trim();
+  if (logDir) {
+    mkdirSync(logDir, { recursive: true });
+    const log = createWriteStream(`${logDir}/${name}-${child.pid}.log`);
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+  }
   server.url = `http://127.0.0.1:${port}`;
   let stopping = false;
   const stop = server.stop;
