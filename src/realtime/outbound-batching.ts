@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { SocketServer } from './socket-server.js';
 
 /** What this needs of an Engine.IO socket (engine.io's Socket; `flush` is its own write path). */
@@ -33,6 +33,7 @@ type WrappedPrototype = EngineConnection & {
  */
 @Injectable()
 export class OutboundBatching implements OnModuleDestroy {
+  private readonly logger = new Logger(OutboundBatching.name);
   private holding = false;
   private readonly held = new Set<EngineConnection>();
   private flushNow?: (this: EngineConnection) => void;
@@ -93,6 +94,9 @@ export class OutboundBatching implements OnModuleDestroy {
       tcp?.cork();
       try {
         flush.call(connection);
+      } catch (error) {
+        // One socket's failure (a transport closed under it) must not stop the others' writes.
+        this.logger.warn(`could not write a socket's packets: ${String(error)}`);
       } finally {
         tcp?.uncork();
       }
