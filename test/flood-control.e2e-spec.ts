@@ -3,6 +3,7 @@
 // abusive sockets closed, a cap on a user's sockets, and every refusal counted.
 // Timing is never asserted; the counts each test measured are printed.
 import { loadConfig } from '../src/config/app-config.js';
+import { ServerLifecycle } from '../src/lifecycle/server-lifecycle.js';
 import { SocketServer } from '../src/realtime/socket-server.js';
 import {
   flood,
@@ -361,6 +362,8 @@ describe('node-wide bound (NODE_PENDING_LIMIT=3, LIMIT_REFUSALS_BEFORE_DISCONNEC
       expect(dave.connected).toBe(true);
       gate.release();
       await eventually(async () => expect(await count(server, 'messages')).toBe(3));
+      // Stored is not yet finished: the three are answered a moment after their commit.
+      await eventually(async () => expect(server.app.get(ServerLifecycle).pending).toBe(0));
       // Room again once they finished.
       expect(await sendMessage(dave, send(DAVE, ALICE, 'now'))).toMatchObject({ message: 'now' });
       expect(grown(before, await refusals(server.url))).toEqual({ node_busy: 2 });
