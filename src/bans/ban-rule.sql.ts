@@ -5,7 +5,9 @@
  * that has not heard of the ban yet.
  */
 export function userBannedSql(user: string): string {
-  return `EXISTS (SELECT 1 FROM bans bn WHERE bn.user_id = ${user} AND (bn.until IS NULL OR bn.until > now()))`;
+  // A scalar sub-select, not EXISTS: never a hashed subplan reading every ban (see blockRefusalSql).
+  return `COALESCE((SELECT true FROM bans bn
+    WHERE bn.user_id = ${user} AND (bn.until IS NULL OR bn.until > now()) LIMIT 1), false)`;
 }
 
 /** The send statement's refusal for a banned sender. */

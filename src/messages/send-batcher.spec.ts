@@ -15,7 +15,13 @@ import {
   SendBatcher,
   SendNotStoredError,
   SendOutcomeUnknownError,
+  STORE_BATCH_SQL,
 } from './send-batcher.js';
+
+/** A SQL string literal. */
+function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
 
 /** Group commit: concurrent sends share one statement, with a lone send's rules per message. */
 describe('SendBatcher (through MessagesService.send)', () => {
@@ -37,6 +43,49 @@ describe('SendBatcher (through MessagesService.send)', () => {
     if (!result.stored) throw new Error(`not stored: ${result.refusal}`);
     return result.row;
   }
+
+  // A hashed subplan read the whole users table on every batch (20,000 users twice): the rules
+  // look users, bans and blocks up with one index probe per message, whatever the statistics say.
+  it('plans the rule checks as index probes, never a scan of users, blocks or bans per batch', async () => {
+    await context.dataSource.query(
+      `INSERT INTO users (id, name) SELECT g, 'user ' || g FROM generate_series(1000, 20999) g`,
+    );
+    await context.dataSource.query(
+      `INSERT INTO blocks (blocker_id, blocked_id) SELECT g, g + 1 FROM generate_series(1000, 5999) g`,
+    );
+    await context.dataSource.query(
+      `INSERT INTO bans (user_id, reason, created_by) SELECT g, 'spam', 'test' FROM generate_series(6000, 8999) g`,
+    );
+    const input = JSON.stringify(
+      PAIRS.map(([from, to], ord) => ({
+        ord,
+        message_key: `00000000-0000-4000-8000-${String(ord).padStart(12, '0')}`,
+        client_message_id: null,
+        sender_id: from,
+        receiver_id: to,
+        message: 'plan',
+        message_type: 0,
+        created: 1,
+      })),
+    );
+    const runner = context.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      // The server's named statement is planned once for every later batch: a generic plan.
+      await runner.query('SET plan_cache_mode = force_generic_plan');
+      await runner.query(`PREPARE store_plan_check (json, jsonb) AS ${STORE_BATCH_SQL}`);
+      const rows: Array<Record<string, string>> = await runner.query(
+        `EXPLAIN EXECUTE store_plan_check(${literal(input)}::json, NULL)`,
+      );
+      const plan = rows.map((row) => Object.values(row)[0]).join('\n');
+      expect(plan).not.toMatch(/Seq Scan on (users|blocks|bans)\b/);
+      expect(plan).not.toMatch(/hashed SubPlan/);
+    } finally {
+      await runner.query('DEALLOCATE ALL').catch(() => undefined);
+      await runner.query('RESET plan_cache_mode').catch(() => undefined);
+      await runner.release();
+    }
+  });
 
   it('stores many concurrent sends, over several batches, with ids ascending in submission order per pair', async () => {
     const sends: Array<{ pair: number; from: number; text: string; result: Promise<SendResult> }> =

@@ -4,12 +4,17 @@
  * receiver, which wins when both do (contract, "Semantics"); 'blocked_by'
  * when the receiver blocks the sender), or NULL. The send statement runs it
  * per message; ModerationService.blockRefusal runs it alone.
+ *
+ * Scalar sub-selects, not EXISTS: Postgres may run an EXISTS inside an
+ * expression as a hashed subplan, which reads the whole table on every run of
+ * the statement (it did for users, below the send statement's 100-row guess
+ * for its input); a scalar sub-select is one index probe per message.
  */
 export function blockRefusalSql(sender: string, receiver: string): string {
   return `CASE
-    WHEN EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${sender} AND b.blocked_id = ${receiver})
+    WHEN (SELECT true FROM blocks b WHERE b.blocker_id = ${sender} AND b.blocked_id = ${receiver} LIMIT 1)
       THEN 'you_blocked'
-    WHEN EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${receiver} AND b.blocked_id = ${sender})
+    WHEN (SELECT true FROM blocks b WHERE b.blocker_id = ${receiver} AND b.blocked_id = ${sender} LIMIT 1)
       THEN 'blocked_by'
   END`;
 }
