@@ -75,7 +75,8 @@ export class OutboundBatching implements OnModuleDestroy {
   holdWrites(): void {
     if (this.holding || !this.flushNow) return;
     this.holding = true;
-    // A tick queued from a promise job runs once the promise jobs queued before it are all done.
+    // Node drains every promise job, those queued meanwhile included, before it runs the next
+    // tick: this tick runs after the deliveries that the batch's answers set off.
     queueMicrotask(() => process.nextTick(() => this.release()));
   }
 
